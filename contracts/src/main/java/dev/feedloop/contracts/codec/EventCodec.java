@@ -60,6 +60,20 @@ public final class EventCodec<T extends Event> {
         return CODECS.get(type);
     }
 
+    /**
+     * Encodes any event with the codec of its own type.
+     *
+     * @throws EventValidationException if the event does not satisfy its schema
+     */
+    public static byte[] encodeEvent(Event event) {
+        return encodeWith(of(event.type()), event);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Event> byte[] encodeWith(EventCodec<T> codec, Event event) {
+        return codec.encode((T) event);
+    }
+
     /** The event type this codec handles. */
     public EventType type() {
         return type;
@@ -152,6 +166,8 @@ public final class EventCodec<T extends Event> {
             return "unreadable";
         }
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String line = nl < 0 ? s : s.substring(0, nl);
+        int noise = line.indexOf(" (start marker at");
+        return noise < 0 ? line : line.substring(0, noise);
     }
 }
