@@ -129,8 +129,11 @@ public final class FoundationDemo {
                     + "\",\"kind\":\"RATING\",\"rating\":9}").getBytes(StandardCharsets.UTF_8)));
             perTopic.merge(topics.feedback(), 2, Integer::sum);
             producer.flush();
+            long publishMs = Duration.between(start, Instant.now()).toMillis();
             progress.println("demo: published " + perTopic.values().stream().mapToInt(Integer::intValue).sum()
-                    + " records (" + produced + " plus 2 malformed)");
+                    + " records (" + produced + " plus 2 malformed) in " + publishMs + " ms");
+            progress.flush();
+            Instant consumeStart = Instant.now();
 
             Map<EventType, Integer> consumed = new EnumMap<>(EventType.class);
             List<DeadLetter> published = new ArrayList<>();
@@ -161,14 +164,16 @@ public final class FoundationDemo {
                     }
                 }, () -> deadLetters.size() >= published.size());
             }
-            double seconds = Duration.between(start, Instant.now()).toNanos() / 1e9;
-            return report(clients, embedded, topics, produced, consumed, deadLetters, perTopic, seconds, t0);
+            long consumeMs = Duration.between(consumeStart, Instant.now()).toMillis();
+            progress.println("demo: consumed and validated them, dead-lettered " + deadLetters.size() + ", in " + consumeMs + " ms");
+            progress.flush();
+            return report(clients, embedded, topics, produced, consumed, deadLetters, perTopic, publishMs, consumeMs, t0);
         }
     }
 
     private static Report report(KafkaClients clients, boolean embedded, FeedloopConfig.TopicsConfig topics,
             Map<EventType, Integer> produced, Map<EventType, Integer> consumed, List<DeadLetter> deadLetters,
-            Map<String, Integer> perTopic, double seconds, Instant t0) {
+            Map<String, Integer> perTopic, long publishMs, long consumeMs, Instant t0) {
         ObjectNode root = JSON.createObjectNode();
         root.put("demo", "foundation");
         root.put("kafka", clients.bootstrapServers());
@@ -190,7 +195,8 @@ public final class FoundationDemo {
         }
         int records = perTopic.values().stream().mapToInt(Integer::intValue).sum();
         root.put("records_round_tripped", records);
-        root.put("round_trip_records_per_s", Math.round(records / seconds));
+        root.put("publish_ms", publishMs);
+        root.put("consume_ms", consumeMs);
         root.put("elapsed_ms", Duration.between(t0, Instant.now()).toMillis());
         String problem = null;
         if (!produced.equals(consumed)) {

@@ -1,0 +1,101 @@
+package dev.feedloop.sidecar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        Result r = run("--help");
+        assertThat(r.code()).isZero();
+        for (String command : new String[] {"demo", "tap", "trainer", "all", "serve", "kafka", "model", "bench", "version"}) {
+            assertThat(r.out()).containsPattern("(?m)^\\s+" + command + "\\s");
+        }
+        assertThat(r.out()).doesNotContain("config-table");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String command : new String[] {"demo", "tap", "trainer", "all", "serve", "kafka", "model", "bench", "version"}) {
+            Result r = run(command, "--help");
+            assertThat(r.code()).as(command).isZero();
+            assertThat(r.out()).as(command).startsWith("Usage: feedloop " + command);
+        }
+    }
+
+    @Test
+    void badConfigFailsWithOneClearLine() throws IOException {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "tap:\n  port: eighty\n");
+        Result r = run("tap", "--config", bad.toString());
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err()).isEqualTo("feedloop: tap.port = 'eighty' (from " + bad + "): must be an integer from 1 to 65535"
+                + System.lineSeparator());
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void missingConfigFileFailsWithOneLine() {
+        Result r = run("trainer", "--config", dir.resolve("nope.yaml").toString());
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err().lines()).containsExactly("feedloop: config file " + dir.resolve("nope.yaml") + " does not exist");
+    }
+
+    @Test
+    void commandsWhoseIssuesHaveNotLandedSaySoAndExit2() {
+        for (String[] args : new String[][] {{"tap"}, {"trainer"}, {"all"}, {"serve", "--model", "x"}, {"model", "init-tiny"},
+                {"bench", "train"}, {"bench", "swap"}, {"bench", "ingest"}}) {
+            Result r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Main.EXIT_USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).contains("not available yet").containsPattern("#\\d");
+        }
+    }
+
+    @Test
+    void printConfigShowsEffectiveValuesAndRedactsSecrets() {
+        Result r = run("tap", "--print-config", "--set", "tap.port=9999", "--set", "kafka.ssl.key.password=s3cret");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("tap.port: \"9999\"  # --set", "kafka.ssl.key.password: \"[redacted]\"")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Result r = run("demo", "--evnets", "3");
+        assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("'--evnets'", "Possible solutions: --events");
+    }
+
+    @Test
+    void versionPrintsComponents() {
+        Result r = run("version", "--json");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("\"feedloop\":\"0.1.0-SNAPSHOT\"", "\"kafka\":\"4.1.1\"");
+    }
+
+    @Test
+    void docsConfigTablePrintsMarkdown() {
+        Result r = run("docs", "config-table");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("| key | environment | default | allowed | meaning |").contains("`tap.port`");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.feedloop.sidecar.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.feedloop.sidecar.config.ConfigLoader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** The demo runs end to end on its own embedded broker and reports what it did. */
+class FoundationDemoIT {
+    @Test
+    void demoRoundTripsEveryEventAndDeadLettersTheBadOnes() throws Exception {
+        StringWriter progress = new StringWriter();
+        FoundationDemo.Report report = FoundationDemo.run(ConfigLoader.defaults(), null, 25, new PrintWriter(progress, true));
+        assertThat(report.ok()).as(report.problem()).isTrue();
+        JsonNode j = report.json();
+        assertThat(j.get("produced").get("inference-record").asInt()).isEqualTo(25);
+        assertThat(j.get("consumed_valid")).isEqualTo(j.get("produced"));
+        assertThat(j.get("dead_letters")).hasSize(2);
+        assertThat(j.get("dead_letters").get(0).get("reason").asText()).isEqualTo("MALFORMED_JSON");
+        assertThat(j.get("dead_letters").get(1).get("reason").asText()).isEqualTo("SCHEMA_VIOLATION");
+        assertThat(j.get("dead_letters").get(1).get("detail").asText()).isEqualTo("invalid feedback: /rating: must be <= 5, got 9");
+        assertThat(progress.toString()).contains("demo: published", "demo: consumed and validated");
+    }
+}
