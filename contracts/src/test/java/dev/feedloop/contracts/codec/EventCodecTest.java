@@ -108,6 +108,19 @@ class EventCodecTest {
     }
 
     @Test
+    void contentAfterTheDocumentIsMalformed() {
+        String json = EventCodec.of(Feedback.class).encodeToString(SampleEvents.feedback());
+
+        for (String bytes : List.of(json + " garbage", json + json, json + "]")) {
+            assertThatThrownBy(() -> EventCodec.of(Feedback.class).decode(bytes))
+                    .as("decoding %s", bytes)
+                    .isInstanceOfSatisfying(EventValidationException.class,
+                            e -> assertThat(e.problem()).isEqualTo(EventValidationException.Problem.MALFORMED_JSON));
+        }
+        assertThat(EventCodec.of(Feedback.class).decode(" " + json + "\n")).isEqualTo(SampleEvents.feedback());
+    }
+
+    @Test
     void encodingAnInvalidEventNamesTheField() {
         Feedback f = new Feedback(1, "fb-9", "req-17", "default", SampleEvents.feedback().time(), Feedback.Kind.RATING,
                 9, null, null, null, null, null);
