@@ -40,8 +40,8 @@ class CloudEventHeadersTest {
     void wholeSecondTimesHaveNoFraction() {
         Feedback f = SampleEvents.feedback();
         Feedback onTheSecond = new Feedback(f.schemaVersion(), f.feedbackId(), f.inferenceId(), f.tenant(),
-                f.time().truncatedTo(ChronoUnit.SECONDS), f.kind(), f.rating(), f.choiceIndex(), f.editedText(), f.relatedInferenceId(),
-                f.comment(), f.userId());
+                f.time().truncatedTo(ChronoUnit.SECONDS), f.kind(), f.rating(), f.choiceIndex(), f.editedText(),
+                f.relatedInferenceId(), f.comment(), f.userId());
 
         assertThat(CloudEventHeaders.of(onTheSecond, SOURCE, null)).containsEntry("ce_time", "2026-11-25T06:43:01Z");
     }

@@ -60,8 +60,8 @@ class EventCodecTest {
 
     @Test
     void encodingUsesSnakeCaseAndOmitsNulls() throws IOException {
-        Feedback f = new Feedback(1, "fb-1", "req-17", "default", SampleEvents.feedback().time(), Feedback.Kind.THUMBS_UP,
-                null, null, null, null, null, null);
+        Feedback f = new Feedback(1, "fb-1", "req-17", "default", SampleEvents.feedback().time(),
+                Feedback.Kind.THUMBS_UP, null, null, null, null, null, null);
 
         JsonNode tree = PLAIN.readTree(EventCodec.of(Feedback.class).encode(f));
 
@@ -135,8 +135,9 @@ class EventCodecTest {
 
     @Test
     void decodingAnInvalidEventIsASchemaViolation() {
-        String json = "{\"schema_version\":1,\"feedback_id\":\"fb-1\",\"inference_id\":\"req-17\",\"tenant\":\"default\","
-                + "\"time\":\"2026-11-25T06:43:01Z\",\"kind\":\"RATING\"}";
+        String json = """
+                {"schema_version": 1, "feedback_id": "fb-1", "inference_id": "req-17", "tenant": "default",
+                 "time": "2026-11-25T06:43:01Z", "kind": "RATING"}""";
 
         assertThatThrownBy(() -> EventCodec.of(Feedback.class).decode(json))
                 .isInstanceOfSatisfying(EventValidationException.class, e -> {

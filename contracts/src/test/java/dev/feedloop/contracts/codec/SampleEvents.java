@@ -80,6 +80,7 @@ final class SampleEvents {
 
     /** One event of each type, in {@code EventType} order. */
     static List<Event> all() {
-        return List.of(inferenceRecord(), feedback(), preferencePair(), unpairedExample(), adapterRelease(), deadLetter());
+        return List.of(
+                inferenceRecord(), feedback(), preferencePair(), unpairedExample(), adapterRelease(), deadLetter());
     }
 }

@@ -35,7 +35,8 @@ class PromptHashTest {
     void participantNameIsPartOfTheHash() throws NoSuchAlgorithmException {
         Prompt p = Prompt.chat(List.of(new Message(Message.Role.USER, "hi", "ada")));
 
-        assertThat(p.hash()).isEqualTo(sha256("{\"messages\":[{\"content\":\"hi\",\"name\":\"ada\",\"role\":\"user\"}]}"));
+        assertThat(p.hash())
+                .isEqualTo(sha256("{\"messages\":[{\"content\":\"hi\",\"name\":\"ada\",\"role\":\"user\"}]}"));
     }
 
     @Test

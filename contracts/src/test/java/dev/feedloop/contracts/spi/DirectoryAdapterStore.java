@@ -66,7 +66,7 @@ final class DirectoryAdapterStore implements AdapterStore {
             Path familyDir = root.resolve(name);
             Path dest = familyDir.resolve(Integer.toString(version));
             if (Files.exists(dest)) {
-                throw new StoreException(StoreException.Reason.ALREADY_PUBLISHED, name + " v" + version + " is already published");
+                throw alreadyPublished(name, version, null);
             }
             Path tmp = null;
             try {
@@ -82,9 +82,10 @@ final class DirectoryAdapterStore implements AdapterStore {
                 tmp = null;
                 return new Published(dest.toUri().toString(), files);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                throw new StoreException(StoreException.Reason.ALREADY_PUBLISHED, name + " v" + version + " is already published", e);
+                throw alreadyPublished(name, version, e);
             } catch (IOException e) {
-                throw new StoreException(StoreException.Reason.IO, "cannot publish " + name + " v" + version + ": " + e, e);
+                throw new StoreException(
+                        StoreException.Reason.IO, "cannot publish " + name + " v" + version + ": " + e, e);
             } finally {
                 deleteQuietly(tmp);
             }
@@ -110,7 +111,8 @@ final class DirectoryAdapterStore implements AdapterStore {
                     Path from = source.resolve(expected.path()).normalize();
                     Path to = tmp.resolve(expected.path()).normalize();
                     if (!from.startsWith(source) || !to.startsWith(tmp)) {
-                        throw new StoreException(StoreException.Reason.INTEGRITY, "file path escapes the adapter directory: " + expected.path());
+                        throw new StoreException(StoreException.Reason.INTEGRITY,
+                                "file path escapes the adapter directory: " + expected.path());
                     }
                     AdapterFile actual;
                     try {
@@ -119,7 +121,8 @@ final class DirectoryAdapterStore implements AdapterStore {
                         throw new StoreException(StoreException.Reason.INTEGRITY, "missing file " + expected.path(), e);
                     }
                     if (verify && !actual.equals(expected)) {
-                        throw new StoreException(StoreException.Reason.INTEGRITY, "expected " + expected + ", fetched " + actual);
+                        throw new StoreException(
+                                StoreException.Reason.INTEGRITY, "expected " + expected + ", fetched " + actual);
                     }
                 }
                 Files.move(tmp, targetDirectory, StandardCopyOption.ATOMIC_MOVE);
@@ -138,6 +141,11 @@ final class DirectoryAdapterStore implements AdapterStore {
         io.shutdownNow();
     }
 
+    private static StoreException alreadyPublished(String name, int version, Throwable cause) {
+        return new StoreException(
+                StoreException.Reason.ALREADY_PUBLISHED, name + " v" + version + " is already published", cause);
+    }
+
     private <T> CompletionStage<T> async(Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, io);
     }
@@ -148,7 +156,8 @@ final class DirectoryAdapterStore implements AdapterStore {
         MessageDigest sha256 = sha256();
         long size;
         try (InputStream in = Files.newInputStream(from);
-                OutputStream out = new DigestOutputStream(Files.newOutputStream(to, StandardOpenOption.CREATE_NEW), sha256)) {
+                OutputStream file = Files.newOutputStream(to, StandardOpenOption.CREATE_NEW);
+                OutputStream out = new DigestOutputStream(file, sha256)) {
             size = in.transferTo(out);
         }
         try (FileChannel ch = FileChannel.open(to, StandardOpenOption.WRITE)) {

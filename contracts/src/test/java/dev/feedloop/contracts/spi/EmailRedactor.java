@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /** Test-only redactor that replaces e-mail addresses with {@code <EMAIL>}. */
 final class EmailRedactor implements Redactor {
-    private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}");
+    private static final Pattern EMAIL =
+            Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}");
 
     @Override
     public Redaction redact(String text) {

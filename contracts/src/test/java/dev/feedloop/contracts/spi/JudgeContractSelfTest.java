@@ -40,7 +40,8 @@ class JudgeContractSelfTest {
     static class AlwaysFirstJudgeCheck extends JudgeContract {
         @Override
         protected Judge judge() {
-            return request -> CompletableFuture.completedFuture(new Judge.Verdict(Judge.Preference.FIRST, 0.9, "first"));
+            return request -> CompletableFuture.completedFuture(
+                    new Judge.Verdict(Judge.Preference.FIRST, 0.9, "first"));
         }
 
         @Override
@@ -53,7 +54,8 @@ class JudgeContractSelfTest {
     static class AlwaysSecondJudgeCheck extends JudgeContract {
         @Override
         protected Judge judge() {
-            return request -> CompletableFuture.completedFuture(new Judge.Verdict(Judge.Preference.SECOND, 0.9, "second"));
+            return request -> CompletableFuture.completedFuture(
+                    new Judge.Verdict(Judge.Preference.SECOND, 0.9, "second"));
         }
 
         @Override

@@ -68,7 +68,9 @@ class PluginRegistryTest {
 
     @Test
     void listedClassThatDoesNotExistFails() {
-        assertThatThrownBy(() -> load(Alpha.class.getName(), "dev.feedloop.contracts.spi.NoSuchWidgetProvider"))
+        String missing = Widgets.class.getPackageName() + ".NoSuchWidgetProvider";
+
+        assertThatThrownBy(() -> load(Alpha.class.getName(), missing))
                 .isInstanceOf(PluginException.class)
                 .hasMessageContaining("META-INF/services/" + WidgetProvider.class.getName())
                 .hasMessageContaining("NoSuchWidgetProvider");

@@ -83,7 +83,8 @@ class RedactorContractSelfTest {
     static class LeakyRedactorCheck extends RedactorContract {
         @Override
         protected Redactor redactor() {
-            return text -> new Redactor.Redaction(Objects.requireNonNull(text), new EmailRedactor().redact(text).findings());
+            return text -> new Redactor.Redaction(
+                    Objects.requireNonNull(text), new EmailRedactor().redact(text).findings());
         }
 
         @Override

@@ -134,7 +134,8 @@ public abstract class AdapterStoreContract {
         Published published = Stages.result(subject.publish(NAME, 1, adapterDirectory("source", 1)));
         List<AdapterFile> files = new ArrayList<>(published.files());
         AdapterFile weights = fileNamed(files, WEIGHTS);
-        files.set(files.indexOf(weights), new AdapterFile(weights.path(), weights.size(), flipFirstHexDigit(weights.sha256())));
+        files.set(files.indexOf(weights),
+                new AdapterFile(weights.path(), weights.size(), flipFirstHexDigit(weights.sha256())));
         Path target = tempDir.resolve("fetched").resolve(NAME + "-v1");
 
         StoreException e = Stages.failure(
@@ -204,7 +205,8 @@ public abstract class AdapterStoreContract {
     private static void assertSameFiles(Path actualDir, Path expectedDir) throws IOException {
         Map<String, Path> actual = byRelativePath(actualDir);
         Map<String, Path> expected = byRelativePath(expectedDir);
-        assertThat(actual.keySet()).as("files under %s", actualDir).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        assertThat(actual.keySet()).as("files under %s", actualDir)
+                .containsExactlyInAnyOrderElementsOf(expected.keySet());
         for (Map.Entry<String, Path> e : expected.entrySet()) {
             assertThat(Files.mismatch(actual.get(e.getKey()), e.getValue()))
                     .as("first differing byte of %s (-1 = identical)", e.getKey()).isEqualTo(-1L);

@@ -103,7 +103,8 @@ public abstract class ServingBackendContract {
                 assertThat(s.logprobs()).as("logprobs of sample %d", s.index()).hasSameSizeAs(s.tokenIds());
             }
             if (s.logprobs() != null) {
-                assertThat(s.logprobs()).as("logprobs of sample %d", s.index()).allSatisfy(lp -> assertThat(lp).isLessThanOrEqualTo(0.0));
+                assertThat(s.logprobs()).as("logprobs of sample %d", s.index())
+                        .allSatisfy(lp -> assertThat(lp).isLessThanOrEqualTo(0.0));
             }
         }
     }
