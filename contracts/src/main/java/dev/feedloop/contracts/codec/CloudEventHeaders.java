@@ -43,7 +43,7 @@ public final class CloudEventHeaders {
     public static final String JSON = "application/json";
 
     private static final Pattern TRACEPARENT_FORMAT =
-            Pattern.compile("^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$");
+            Pattern.compile("^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$");
 
     private CloudEventHeaders() {}
 
@@ -74,7 +74,10 @@ public final class CloudEventHeaders {
         return h;
     }
 
-    /** True for a syntactically valid W3C {@code traceparent} with non-zero trace and span ids. */
+    /**
+     * True for a syntactically valid W3C {@code traceparent} with non-zero trace and span ids and a
+     * version other than the forbidden {@code ff}.
+     */
     public static boolean isValidTraceparent(String value) {
         return value != null && TRACEPARENT_FORMAT.matcher(value).matches();
     }

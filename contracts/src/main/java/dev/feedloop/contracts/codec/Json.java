@@ -16,13 +16,14 @@ public final class Json {
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     private Json() {}
 
     /**
-     * The shared mapper: ISO-8601 instants, nulls omitted, unknown properties rejected. Thread-safe;
-     * <b>do not reconfigure it</b> ({@link ObjectMapper#copy()} first).
+     * The shared mapper: ISO-8601 instants, nulls omitted, unknown properties and content after the
+     * document rejected. Thread-safe; <b>do not reconfigure it</b> ({@link ObjectMapper#copy()} first).
      */
     public static ObjectMapper mapper() {
         return MAPPER;
