@@ -5,6 +5,7 @@ import dev.feedloop.contracts.event.EventType;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -57,6 +58,7 @@ public final class CloudEventHeaders {
      * @throws IllegalArgumentException if {@code traceparent} is not a valid W3C traceparent
      */
     public static Map<String, String> of(Event event, String source, String traceparent) {
+        Objects.requireNonNull(source, "source");
         Map<String, String> h = new LinkedHashMap<>();
         h.put(SPECVERSION, SPEC_VERSION_1_0);
         h.put(ID, event.eventId());

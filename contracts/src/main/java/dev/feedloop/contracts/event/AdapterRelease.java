@@ -70,7 +70,7 @@ public record AdapterRelease(
 
     @Override
     public String eventId() {
-        return servedName() + "-" + status.name().toLowerCase(Locale.ROOT);
+        return servedName() + "-" + status.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     @Override

@@ -155,6 +155,15 @@ class EventCodecTest {
     }
 
     @Test
+    void adapterReleaseEventIdsAreValidIdsForEveryStatus() {
+        AdapterRelease r = SampleEvents.adapterRelease();
+        for (AdapterRelease.Status status : AdapterRelease.Status.values()) {
+            String id = r.withStatus(status, "because", r.time()).eventId();
+            assertThat(id).matches("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$").startsWith("assistant-v4-");
+        }
+    }
+
+    @Test
     void feedbackIsKeyedByItsInferenceId() {
         assertThat(SampleEvents.feedback().messageKey()).isEqualTo(SampleEvents.INFERENCE_ID);
     }

@@ -58,7 +58,7 @@ class PluginContextTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"250ms, PT0.25S", "30s, PT30S", "5m, PT5M", "2h, PT2H", "PT1S, PT1S", "1d, PT24H", "0s, PT0S"})
+    @CsvSource({"250ms, PT0.25S", "30s, PT30S", "5m, PT5M", "2h, PT2H", "PT1S, PT1S", "PT30m, PT30M", "pt2h, PT2H", "1d, PT24H", "0s, PT0S"})
     void getDurationParsesUnitsAndIso8601(String value, String expected) {
         assertThat(context(Map.of("timeout", value)).getDuration("timeout", Duration.ofSeconds(9)))
                 .isEqualTo(Duration.parse(expected));

@@ -13,9 +13,9 @@ import picocli.CommandLine.Spec;
 /** {@code feedloop demo}: the main job, runnable on a laptop with nothing else installed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the Feedloop loop end to end on this machine with an embedded Kafka broker.",
-            "Today (foundation): publishes one event of every kind plus two malformed records through the real",
-            "broker, consumes them back, validates each against its schema and dead-letters the bad ones with the",
-            "reason. Prints a JSON report on stdout. Later issues extend it to the full serve/feedback/train/swap loop."})
+            "Today (foundation): publishes events of every kind plus two malformed records through the real broker, "
+                    + "consumes them back, validates each against its schema and dead-letters the bad ones with the reason. "
+                    + "Prints a JSON report on stdout. Later issues extend it to the full serve/feedback/train/swap loop."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

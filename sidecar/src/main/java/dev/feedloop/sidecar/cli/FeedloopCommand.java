@@ -12,8 +12,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class,
         description = {
-            "Online alignment sidecar for LLM serving: taps traffic into Kafka, collects feedback and judge",
-            "preferences, trains LoRA adapters with online DPO, and hot-swaps them behind a gate and a canary.",
+            "Online alignment sidecar for LLM serving: taps traffic into Kafka, collects feedback and judge "
+                    + "preferences, trains LoRA adapters with online DPO, and hot-swaps them behind a gate and a canary.",
             ""
         },
         subcommands = {

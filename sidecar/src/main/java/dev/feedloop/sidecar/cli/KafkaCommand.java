@@ -60,6 +60,8 @@ final class KafkaCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             kafka.close();
+            spec.commandLine().getErr().println("feedloop kafka: broker stopped cleanly");
+            spec.commandLine().getErr().flush();
             stopped.countDown();
         }, "feedloop-kafka-shutdown"));
         if (!noTopics) {
