@@ -85,7 +85,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(Settings settings) {
         Instant t0 = Instant.now();
-        Path dataDir = settings.dataDir().toAbsolutePath();
+        Path dataDir = settings.dataDir().toAbsolutePath().normalize();
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -163,7 +163,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** The data directory. */
     public Path dataDir() {
-        return settings.dataDir().toAbsolutePath();
+        return settings.dataDir().toAbsolutePath().normalize();
     }
 
     /** Shuts the broker down cleanly and waits for it. Idempotent. */
