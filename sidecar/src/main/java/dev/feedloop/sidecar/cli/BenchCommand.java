@@ -1,14 +1,11 @@
 package dev.feedloop.sidecar.cli;
 
 import dev.feedloop.sidecar.bench.CodecBench;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /** {@code feedloop bench <name>}: benchmarks that print one JSON object on stdout. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -51,67 +48,51 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** A benchmark whose issue has not landed. */
-    abstract static class Later implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Unmatched
-        List<String> args = new ArrayList<>();
-
-        abstract String issue();
-
-        @Override
-        public Integer call() {
-            return Unavailable.report(spec, "this benchmark lands with " + issue());
-        }
-    }
-
     @Command(name = "train", description = "LoRA DPO step time, tokens/s and MFU of the DJL engine.")
-    static final class Train extends Later {
+    static final class Train extends Unavailable.Command {
         @Override
-        String issue() {
-            return "issue #4 (Policy engine on DJL)";
+        String landsWith() {
+            return "this benchmark lands with issue #4 (Policy engine on DJL)";
         }
     }
 
     @Command(name = "generate", description = "Generation tokens/s with and without the KV cache.")
-    static final class Generate extends Later {
+    static final class Generate extends Unavailable.Command {
         @Override
-        String issue() {
-            return "issue #4 (Policy engine on DJL)";
+        String landsWith() {
+            return "this benchmark lands with issue #4 (Policy engine on DJL)";
         }
     }
 
     @Command(name = "swap", description = "Publish-to-first-served-response latency of adapter hot-swaps under load.")
-    static final class Swap extends Later {
+    static final class Swap extends Unavailable.Command {
         @Override
-        String issue() {
-            return "issue #5 (Serving and hot-swap)";
+        String landsWith() {
+            return "this benchmark lands with issue #5 (Serving and hot-swap)";
         }
     }
 
     @Command(name = "serve", description = "Requests/s and tokens/s of the embedded serving engine.")
-    static final class Serve extends Later {
+    static final class Serve extends Unavailable.Command {
         @Override
-        String issue() {
-            return "issue #5 (Serving and hot-swap)";
+        String landsWith() {
+            return "this benchmark lands with issue #5 (Serving and hot-swap)";
         }
     }
 
     @Command(name = "tap", description = "Latency the tap adds and its throughput, streaming and not.")
-    static final class Tap extends Later {
+    static final class Tap extends Unavailable.Command {
         @Override
-        String issue() {
-            return "issue #6 (Tap)";
+        String landsWith() {
+            return "this benchmark lands with issue #6 (Tap)";
         }
     }
 
     @Command(name = "ingest", description = "Events/s through tap capture, Kafka and the collector.")
-    static final class Ingest extends Later {
+    static final class Ingest extends Unavailable.Command {
         @Override
-        String issue() {
-            return "issue #6 (Tap)";
+        String landsWith() {
+            return "this benchmark lands with issue #6 (Tap)";
         }
     }
 }

@@ -49,6 +49,14 @@ class EventRecordsIT {
                 p + d.deadLetter(), 2, -1, true);
     }
 
+    private static FeedloopConfig.TopicsConfig createTopics(KafkaClients clients) {
+        FeedloopConfig.TopicsConfig topics = freshTopics();
+        try (Admin admin = clients.admin()) {
+            TopicSetup.ensure(admin, topics);
+        }
+        return topics;
+    }
+
     private static KafkaClients clients(EmbeddedKafka kafka) {
         return new KafkaClients(ConfigLoader.defaults().kafka().withBootstrapServers(kafka.bootstrapServers()), "it");
     }
@@ -56,10 +64,7 @@ class EventRecordsIT {
     @Test
     void everyEventTypeRoundTripsThroughTheBroker(EmbeddedKafka kafka) throws Exception {
         KafkaClients clients = clients(kafka);
-        FeedloopConfig.TopicsConfig topics = freshTopics();
-        try (Admin admin = clients.admin()) {
-            TopicSetup.ensure(admin, topics);
-        }
+        FeedloopConfig.TopicsConfig topics = createTopics(clients);
         Instant t = Instant.parse("2026-11-25T06:42:21.123456789Z");
         List<Event> sent = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -95,10 +100,7 @@ class EventRecordsIT {
     @Test
     void recordsWithTheSameKeyShareAPartition(EmbeddedKafka kafka) throws Exception {
         KafkaClients clients = clients(kafka);
-        FeedloopConfig.TopicsConfig topics = freshTopics();
-        try (Admin admin = clients.admin()) {
-            TopicSetup.ensure(admin, topics);
-        }
+        FeedloopConfig.TopicsConfig topics = createTopics(clients);
         Instant t = Instant.parse("2026-11-25T06:42:21Z");
         Map<String, Integer> partitionOfKey = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = clients.producer()) {
@@ -147,10 +149,7 @@ class EventRecordsIT {
     @Test
     void malformedRecordsBecomeDeadLettersWithTheReason(EmbeddedKafka kafka) throws Exception {
         KafkaClients clients = clients(kafka);
-        FeedloopConfig.TopicsConfig topics = freshTopics();
-        try (Admin admin = clients.admin()) {
-            TopicSetup.ensure(admin, topics);
-        }
+        FeedloopConfig.TopicsConfig topics = createTopics(clients);
         byte[] broken = "{\"kind\": ".getBytes(StandardCharsets.UTF_8);
         byte[] invalid = ("{\"schema_version\":1,\"feedback_id\":\"f1\",\"inference_id\":\"i1\",\"tenant\":\"default\","
                 + "\"time\":\"2026-11-25T06:00:00Z\",\"kind\":\"CHOICE\"}").getBytes(StandardCharsets.UTF_8);
