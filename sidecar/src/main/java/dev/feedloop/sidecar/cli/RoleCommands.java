@@ -1,6 +1,7 @@
 package dev.feedloop.sidecar.cli;
 
 import dev.feedloop.sidecar.config.LoadedConfig;
+import dev.feedloop.sidecar.plugin.PluginCatalog;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,6 +27,7 @@ final class RoleCommands {
                 spec.commandLine().getOut().flush();
                 return 0;
             }
+            PluginCatalog.load(Thread.currentThread().getContextClassLoader()).resolve(loaded.config().plugins().enabled());
             return run(loaded);
         }
 

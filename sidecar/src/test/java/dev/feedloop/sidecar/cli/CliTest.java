@@ -71,6 +71,14 @@ class CliTest {
     }
 
     @Test
+    void unknownPluginStopsARoleWithOneLine() {
+        Result r = run("trainer", "--set", "plugins.enabled=tie-judge,openai-judge");
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err().lines()).containsExactly("feedloop: plugins.enabled names unknown plugin 'openai-judge'; available: "
+                + "{serving-backend=[], judge=[tie-judge], adapter-store=[], redactor=[]}");
+    }
+
+    @Test
     void printConfigShowsEffectiveValuesAndRedactsSecrets() {
         Result r = run("tap", "--print-config", "--set", "tap.port=9999", "--set", "kafka.ssl.key.password=s3cret");
         assertThat(r.code()).isZero();

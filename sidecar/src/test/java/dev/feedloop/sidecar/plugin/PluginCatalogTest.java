@@ -1,0 +1,41 @@
+package dev.feedloop.sidecar.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.feedloop.contracts.spi.PluginException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PluginCatalogTest {
+    private final PluginCatalog catalog = PluginCatalog.load(getClass().getClassLoader());
+
+    @Test
+    void discoversProvidersListedInMetaInfServices() {
+        assertThat(catalog.available()).containsExactly(
+                Map.entry("serving-backend", List.of()), Map.entry("judge", List.of("tie-judge")),
+                Map.entry("adapter-store", List.of()), Map.entry("redactor", List.of()));
+        assertThat(catalog.judges().get("tie-judge")).isInstanceOf(TieJudgeProvider.class);
+    }
+
+    @Test
+    void resolvesEnabledNamesToTheirKind() {
+        assertThat(catalog.resolve(List.of("tie-judge"))).containsExactly(Map.entry("tie-judge", "judge"));
+        assertThat(catalog.resolve(List.of())).isEmpty();
+    }
+
+    @Test
+    void unknownPluginListsWhatIsAvailable() {
+        assertThatThrownBy(() -> catalog.resolve(List.of("tie-judge", "vllm")))
+                .isInstanceOf(PluginException.class)
+                .hasMessage("plugins.enabled names unknown plugin 'vllm'; available: "
+                        + "{serving-backend=[], judge=[tie-judge], adapter-store=[], redactor=[]}");
+    }
+
+    @Test
+    void repeatedPluginIsAnError() {
+        assertThatThrownBy(() -> catalog.resolve(List.of("tie-judge", "tie-judge")))
+                .hasMessage("plugins.enabled names plugin 'tie-judge' twice");
+    }
+}
