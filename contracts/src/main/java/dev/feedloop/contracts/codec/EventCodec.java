@@ -92,6 +92,7 @@ public final class EventCodec<T extends Event> {
     public byte[] encode(T event) {
         JsonNode tree = mapper.valueToTree(event);
         requireValid(tree);
+        requireConsistent(event);
         try {
             return mapper.writeValueAsBytes(tree);
         } catch (JsonProcessingException e) {
@@ -131,12 +132,15 @@ public final class EventCodec<T extends Event> {
                     List.of(new Violation("", "is empty, expected a JSON object")));
         }
         requireValid(tree);
+        T event;
         try {
-            return mapper.treeToValue(tree, javaType);
+            event = mapper.treeToValue(tree, javaType);
         } catch (JsonProcessingException e) {
             // The schema accepted it, so this is a disagreement between schema and record: a bug.
             throw new IllegalStateException("schema-valid " + type.slug() + " does not bind: " + e.getOriginalMessage(), e);
         }
+        requireConsistent(event);
+        return event;
     }
 
     /** The violations of a parsed document, without converting it. */
@@ -146,6 +150,13 @@ public final class EventCodec<T extends Event> {
 
     private void requireValid(JsonNode tree) {
         List<Violation> violations = schema.validate(tree);
+        if (!violations.isEmpty()) {
+            throw new EventValidationException(type, EventValidationException.Problem.SCHEMA_VIOLATION, violations);
+        }
+    }
+
+    private void requireConsistent(Event event) {
+        List<Violation> violations = event.inconsistencies();
         if (!violations.isEmpty()) {
             throw new EventValidationException(type, EventValidationException.Problem.SCHEMA_VIOLATION, violations);
         }

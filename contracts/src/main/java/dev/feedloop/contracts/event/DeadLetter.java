@@ -76,8 +76,8 @@ public record DeadLetter(
         MALFORMED_JSON,
         /** JSON, but not valid against its schema. */
         SCHEMA_VIOLATION,
-        /** A required header ({@code ce_type}) is missing or unknown. */
-        MISSING_HEADER,
+        /** The {@code ce_type} header names an event type that does not belong on this topic. */
+        UNEXPECTED_EVENT_TYPE,
         /** Feedback whose inference record never arrived within the join window. */
         ORPHAN_FEEDBACK,
         /** Valid, but handling it failed. */

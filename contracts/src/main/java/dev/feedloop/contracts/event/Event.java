@@ -1,7 +1,9 @@
 package dev.feedloop.contracts.event;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.feedloop.contracts.schema.Violation;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A Feedloop wire event: one record on one of the {@code feedloop.*.v1} topics.
@@ -34,4 +36,13 @@ public sealed interface Event
     /** The Kafka message key, which decides the partition (see {@link EventType}). */
     @JsonIgnore
     String messageKey();
+
+    /**
+     * Rules a JSON Schema cannot express, such as {@code prompt_hash} matching {@code prompt}; empty
+     * when the event is consistent. The codec checks them after the schema.
+     */
+    @JsonIgnore
+    default List<Violation> inconsistencies() {
+        return List.of();
+    }
 }

@@ -2,6 +2,7 @@ package dev.feedloop.contracts.event;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.feedloop.contracts.schema.Violation;
 import java.time.Instant;
 import java.util.List;
 
@@ -59,6 +60,12 @@ public record PreferencePair(
     @Override
     public String messageKey() {
         return promptHash;
+    }
+
+    /** {@code prompt_hash} must be {@link Prompt#hash()} of {@code prompt}, since it is the partition key. */
+    @Override
+    public List<Violation> inconsistencies() {
+        return PromptHash.check(prompt, promptHash);
     }
 
     /** Where a preference came from. */

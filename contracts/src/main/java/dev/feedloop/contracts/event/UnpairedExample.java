@@ -2,7 +2,9 @@ package dev.feedloop.contracts.event;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.feedloop.contracts.schema.Violation;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One response labelled desirable or not, for KTO. Schema: {@code unpaired-example.v1.json}.
@@ -52,5 +54,11 @@ public record UnpairedExample(
     @Override
     public String messageKey() {
         return promptHash;
+    }
+
+    /** {@code prompt_hash} must be {@link Prompt#hash()} of {@code prompt}, since it is the partition key. */
+    @Override
+    public List<Violation> inconsistencies() {
+        return PromptHash.check(prompt, promptHash);
     }
 }

@@ -413,13 +413,19 @@ public final class SchemaRegistry {
         };
     }
 
-    /** "kind is RATING" for an {@code if} of the form {properties: {kind: {const: "RATING"}}}. */
+    /** "kind is RATING" for an {@code if} of the form {properties: {kind: {const: "RATING"}}, required: [kind]}. */
     private static String describeCondition(JsonNode ifSchema) {
         JsonNode props = ifSchema.get("properties");
-        if (props == null || ifSchema.size() != 1 || props.size() != 1) {
+        if (props == null || props.size() != 1) {
             return null;
         }
         Map.Entry<String, JsonNode> e = props.properties().iterator().next();
+        JsonNode required = ifSchema.get("required");
+        boolean onlyDiscriminatorRequired = required == null
+                || (required.size() == 1 && required.get(0).asText().equals(e.getKey()));
+        if (ifSchema.size() != (required == null ? 1 : 2) || !onlyDiscriminatorRequired) {
+            return null;
+        }
         JsonNode c = e.getValue().get("const");
         return c == null ? null : e.getKey() + " is " + c.asText();
     }

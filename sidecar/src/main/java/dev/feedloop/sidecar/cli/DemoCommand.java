@@ -28,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--events", paramLabel = "N", defaultValue = "100",
-            description = "Inference records (and as many of each other event) to publish (default: ${DEFAULT-VALUE}).")
+            description = "How many inference records, feedback events, preference pairs and unpaired examples to publish (adapter releases: at most 5; default: ${DEFAULT-VALUE}).")
     int events;
 
     @Override
@@ -36,6 +36,7 @@ final class DemoCommand implements Callable<Integer> {
         LoadedConfig loaded = config.load(System.getenv());
         if (config.printConfig) {
             spec.commandLine().getOut().print(loaded.render());
+            spec.commandLine().getOut().flush();
             return 0;
         }
         if (events < 1 || events > 1_000_000) {

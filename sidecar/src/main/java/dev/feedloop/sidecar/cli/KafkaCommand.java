@@ -1,5 +1,6 @@
 package dev.feedloop.sidecar.cli;
 
+import dev.feedloop.sidecar.config.ConfigLoader;
 import dev.feedloop.sidecar.config.FeedloopConfig;
 import dev.feedloop.sidecar.config.LoadedConfig;
 import dev.feedloop.sidecar.embedded.EmbeddedKafka;
@@ -47,6 +48,7 @@ final class KafkaCommand implements Callable<Integer> {
         LoadedConfig loaded = config.load(System.getenv());
         if (config.printConfig) {
             spec.commandLine().getOut().print(loaded.render());
+            spec.commandLine().getOut().flush();
             return 0;
         }
         FeedloopConfig.BrokerConfig b = loaded.config().broker();
@@ -65,7 +67,8 @@ final class KafkaCommand implements Callable<Integer> {
             stopped.countDown();
         }, "feedloop-kafka-shutdown"));
         if (!noTopics) {
-            KafkaClients clients = new KafkaClients(loaded.config().kafka().withBootstrapServers(kafka.bootstrapServers()),
+            // The local broker is plaintext: kafka.* security settings meant for a real cluster do not apply here.
+            KafkaClients clients = new KafkaClients(ConfigLoader.defaults().kafka().withBootstrapServers(kafka.bootstrapServers()),
                     "feedloop-kafka");
             try (Admin admin = clients.admin()) {
                 TopicSetup.Result r = TopicSetup.ensure(admin, loaded.config().topics());

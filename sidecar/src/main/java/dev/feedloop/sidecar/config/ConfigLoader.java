@@ -55,14 +55,16 @@ public final class ConfigLoader {
         if (file != null) {
             readYaml(file, raw);
         }
-        readEnv(env, raw);
+        Map<String, Raw> sets = new LinkedHashMap<>();
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
                 throw new ConfigException("--set '" + o + "': expected key=value");
             }
-            raw.put(o.substring(0, eq).trim(), new Raw(o.substring(eq + 1), "--set"));
+            sets.put(o.substring(0, eq).trim(), new Raw(o.substring(eq + 1), "--set"));
         }
+        readEnv(env, raw, sets);
+        raw.putAll(sets);
         return build(raw);
     }
 
@@ -90,8 +92,8 @@ public final class ConfigLoader {
             return; // empty file: all defaults
         }
         if (!root.isObject()) {
-            throw new ConfigException("config file " + source + " must be a YAML mapping of keys to values, not a "
-                    + root.getNodeType().name().toLowerCase(Locale.ROOT));
+            throw new ConfigException("config file " + source + " must be a YAML mapping of keys to values, not "
+                    + (root.isArray() ? "a list" : "a single value"));
         }
         flatten("", root, source, raw);
     }
@@ -119,7 +121,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static void readEnv(Map<String, String> env, Map<String, Raw> raw) {
+    private static void readEnv(Map<String, String> env, Map<String, Raw> raw, Map<String, Raw> sets) {
         Map<String, String> ours = new TreeMap<>();
         env.forEach((k, v) -> {
             if (k.startsWith(ConfigSchema.ENV_PREFIX) && !ConfigSchema.RESERVED_ENV.contains(k)) {
@@ -129,8 +131,10 @@ public final class ConfigLoader {
         // plugins.enabled decides how FEEDLOOP_PLUGINS_<NAME>_<KEY> splits, so settle it first.
         List<String> plugins = new ArrayList<>();
         String enabledEnv = ConfigSchema.PLUGINS_ENABLED.envName();
-        Object enabled = ours.containsKey(enabledEnv) ? ours.get(enabledEnv)
-                : raw.containsKey(ConfigSchema.PLUGINS_ENABLED.key()) ? raw.get(ConfigSchema.PLUGINS_ENABLED.key()).value() : null;
+        String enabledKey = ConfigSchema.PLUGINS_ENABLED.key();
+        Object enabled = sets.containsKey(enabledKey) ? sets.get(enabledKey).value()
+                : ours.containsKey(enabledEnv) ? ours.get(enabledEnv)
+                : raw.containsKey(enabledKey) ? raw.get(enabledKey).value() : null;
         if (enabled != null) {
             try {
                 plugins.addAll(ConfigSchema.PLUGINS_ENABLED.type().parse(enabled));

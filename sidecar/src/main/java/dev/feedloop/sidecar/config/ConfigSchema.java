@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /**
  * Every config key Feedloop knows, with type, default and description. The README's config table is
- * generated from this list ({@code ./feedloop version --config-table}) and a test keeps them equal.
+ * generated from this list ({@code ./feedloop docs config-table}) and a test keeps them equal.
  *
  * <p>Two prefixes pass through unchecked by this table but checked elsewhere: {@code kafka.*} (Kafka
  * client settings, validated against the Kafka client's own definitions) and {@code plugins.<name>.*}

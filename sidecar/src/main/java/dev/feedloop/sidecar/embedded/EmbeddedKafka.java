@@ -6,9 +6,13 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -91,6 +95,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new EmbeddedKafkaException("cannot create Kafka data directory " + dataDir + ": " + e.getMessage(), e);
         }
+        requireUnlocked(dataDir); // before touching anything in a directory a running broker may own
         int port = settings.port() == 0 ? freePort(settings.host()) : settings.port();
         int controllerPort = controllerPort(settings, dataDir);
         requireFree(settings.host(), port, "broker.port");
@@ -236,6 +241,29 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new EmbeddedKafkaException("cannot format Kafka data directory " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Fails if a running broker holds the directory's lock file (Kafka's own {@code .lock}). */
+    private static void requireUnlocked(Path dataDir) {
+        Path lockFile = dataDir.resolve(".lock");
+        if (!Files.exists(lockFile)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw inUse(dataDir);
+            }
+            lock.release();
+        } catch (OverlappingFileLockException e) {
+            throw inUse(dataDir);
+        } catch (IOException e) {
+            throw new EmbeddedKafkaException("cannot check the lock of Kafka data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static EmbeddedKafkaException inUse(Path dataDir) {
+        return new EmbeddedKafkaException("Kafka data directory " + dataDir + " is in use by another running broker");
     }
 
     private static int controllerPort(Settings settings, Path dataDir) {

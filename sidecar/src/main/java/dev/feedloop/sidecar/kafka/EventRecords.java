@@ -47,7 +47,7 @@ public final class EventRecords {
     }
 
     /** The outcome of decoding one consumed record. */
-    public sealed interface Decoded permits Ok, Dead {}
+    public sealed interface Decoded permits Ok, Dead, Tombstone {}
 
     /** A valid event. */
     public record Ok(Event event, Optional<String> traceparent) implements Decoded {}
@@ -56,39 +56,54 @@ public final class EventRecords {
     public record Dead(DeadLetter deadLetter) implements Decoded {}
 
     /**
-     * Decodes a consumed record whose type is given by its {@code ce_type} header, or by {@code
-     * expected} when the header is absent (records written by other producers).
+     * A record without a value: a deletion marker on a compacted topic (the adapters topic). Not an
+     * error; consumers skip it.
+     */
+    public record Tombstone(String key) implements Decoded {}
+
+    /**
+     * Decodes a consumed record. Its type is the {@code ce_type} header; a record without the header
+     * (from a producer that does not set it) is decoded as whichever of the topic's {@code expected}
+     * types it validates against, and dead-lettered with the first type's violations if none.
      *
      * @param record the consumed record
-     * @param expected the types this topic may carry; the first is assumed when {@code ce_type} is absent
+     * @param expected the event types this topic carries
      * @param clock for the dead letter's time
      */
     public static Decoded decode(ConsumerRecord<byte[], byte[]> record, List<EventType> expected, Clock clock) {
         Map<String, String> headers = headers(record.headers());
-        Optional<EventType> type;
+        if (record.value() == null) {
+            return new Tombstone(record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8));
+        }
+        List<EventType> candidates = expected;
         String ceType = headers.get(CloudEventHeaders.TYPE);
-        if (ceType == null) {
-            type = Optional.of(expected.get(0));
-        } else {
-            type = CloudEventHeaders.eventType(headers).filter(expected::contains);
+        if (ceType != null) {
+            Optional<EventType> type = CloudEventHeaders.eventType(headers).filter(expected::contains);
             if (type.isEmpty()) {
-                return dead(record, headers, DeadLetter.Reason.MISSING_HEADER, "ce_type '" + ceType
+                return dead(record, headers, DeadLetter.Reason.UNEXPECTED_EVENT_TYPE, "ce_type '" + ceType
                         + "' is not one of " + expected.stream().map(EventType::cloudEventType).toList() + " expected on "
                         + record.topic(), List.of(), clock);
             }
+            candidates = List.of(type.get());
         }
-        if (record.value() == null) {
-            return dead(record, headers, DeadLetter.Reason.MALFORMED_JSON, "record has no value (tombstone)", List.of(), clock);
+        EventValidationException first = null;
+        for (EventType type : candidates) {
+            try {
+                Event event = EventCodec.of(type).decode(record.value());
+                return new Ok(event, Optional.ofNullable(headers.get(CloudEventHeaders.TRACEPARENT))
+                        .filter(CloudEventHeaders::isValidTraceparent));
+            } catch (EventValidationException e) {
+                if (first == null) {
+                    first = e;
+                }
+                if (e.problem() == EventValidationException.Problem.MALFORMED_JSON) {
+                    break; // not JSON for any type
+                }
+            }
         }
-        try {
-            Event event = EventCodec.of(type.get()).decode(record.value());
-            return new Ok(event, Optional.ofNullable(headers.get(CloudEventHeaders.TRACEPARENT))
-                    .filter(CloudEventHeaders::isValidTraceparent));
-        } catch (EventValidationException e) {
-            DeadLetter.Reason reason = e.problem() == EventValidationException.Problem.MALFORMED_JSON
-                    ? DeadLetter.Reason.MALFORMED_JSON : DeadLetter.Reason.SCHEMA_VIOLATION;
-            return dead(record, headers, reason, e.getMessage(), e.violations(), clock);
-        }
+        DeadLetter.Reason reason = first.problem() == EventValidationException.Problem.MALFORMED_JSON
+                ? DeadLetter.Reason.MALFORMED_JSON : DeadLetter.Reason.SCHEMA_VIOLATION;
+        return dead(record, headers, reason, first.getMessage(), first.violations(), clock);
     }
 
     private static Dead dead(ConsumerRecord<byte[], byte[]> record, Map<String, String> headers, DeadLetter.Reason reason,

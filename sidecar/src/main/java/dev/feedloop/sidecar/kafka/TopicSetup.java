@@ -107,9 +107,16 @@ public final class TopicSetup {
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         Config c = admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r);
         ConfigEntry policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
-        if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+        if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)
+                || policy.value().contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
             throw new TopicSetupException("topic " + topic + " must have cleanup.policy=compact (it has "
                     + (policy == null ? "none" : policy.value()) + "): adapter versions would be deleted by retention");
+        }
+        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).get(topic)
+                .partitions().size();
+        if (partitions != 1) {
+            LOG.warn("topic {} has {} partitions; with more than one, releases of different versions of an adapter "
+                    + "can be read out of order", topic, partitions);
         }
     }
 

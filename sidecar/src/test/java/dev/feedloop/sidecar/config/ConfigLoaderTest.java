@@ -105,7 +105,7 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("is not valid YAML at line 3");
         assertThatThrownBy(() -> load(yaml("- a\n- b\n"), Map.of()))
-                .hasMessageContaining("must be a YAML mapping of keys to values, not a array");
+                .hasMessageContaining("must be a YAML mapping of keys to values, not a list");
         assertThatThrownBy(() -> load(dir.resolve("missing.yaml"), Map.of()))
                 .hasMessage("config file " + dir.resolve("missing.yaml") + " does not exist");
     }
@@ -190,6 +190,13 @@ class ConfigLoaderTest {
         assertThat(c.plugins().settingsOf("vllm")).containsExactly(Map.entry("url", "http://x"));
         assertThatThrownBy(() -> load(null, Map.of("FEEDLOOP_PLUGINS_OTHER_URL", "http://x")))
                 .hasMessageStartingWith("environment variable FEEDLOOP_PLUGINS_OTHER_URL does not name a config key");
+    }
+
+    @Test
+    void pluginEnvironmentSettingsFollowPluginsEnabledFromSet() {
+        FeedloopConfig c = load(null, Map.of("FEEDLOOP_PLUGINS_OPENAI_JUDGE_URL", "http://judge"), "plugins.enabled=openai-judge")
+                .config();
+        assertThat(c.plugins().settingsOf("openai-judge")).containsExactly(Map.entry("url", "http://judge"));
     }
 
     @Test

@@ -86,6 +86,21 @@ class EmbeddedKafkaIT {
         }
     }
 
+    @Test
+    void aDataDirectoryInUseIsRefusedWithoutTouchingIt() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Settings.ephemeral(dir))) {
+            String portFile = Files.readString(dir.resolve("feedloop-controller.port"));
+            assertThatThrownBy(() -> EmbeddedKafka.start(new EmbeddedKafka.Settings("127.0.0.1", 0, 0, dir, Map.of())))
+                    .isInstanceOf(EmbeddedKafkaException.class)
+                    .hasMessage("Kafka data directory " + dir.toAbsolutePath().normalize() + " is in use by another running broker");
+            assertThat(Files.readString(dir.resolve("feedloop-controller.port"))).isEqualTo(portFile);
+            KafkaClients clients = new KafkaClients(ConfigLoader.defaults().kafka().withBootstrapServers(kafka.bootstrapServers()), "it");
+            try (Admin admin = clients.admin()) {
+                assertThat(admin.describeCluster().nodes().get()).hasSize(1); // the first broker still serves
+            }
+        }
+    }
+
     private static String clusterId(Path dir) throws Exception {
         return Files.readAllLines(dir.resolve("meta.properties")).stream()
                 .filter(l -> l.startsWith("cluster.id=")).findFirst().orElseThrow();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.feedloop.contracts.codec.CloudEventHeaders;
+import dev.feedloop.contracts.codec.EventCodec;
 import dev.feedloop.contracts.event.DeadLetter;
 import dev.feedloop.contracts.event.Event;
 import dev.feedloop.contracts.event.EventType;
@@ -181,7 +182,7 @@ class EventRecordsIT {
         assertThat(schema.detail()).isEqualTo("invalid feedback: /choice_index: is required (because kind is CHOICE)");
         assertThat(schema.violations()).extracting(v -> v.path()).containsExactly("/choice_index");
         DeadLetter wrong = ((EventRecords.Dead) decoded.get(2)).deadLetter();
-        assertThat(wrong.reason()).isEqualTo(DeadLetter.Reason.MISSING_HEADER);
+        assertThat(wrong.reason()).isEqualTo(DeadLetter.Reason.UNEXPECTED_EVENT_TYPE);
         assertThat(wrong.detail()).contains("dev.feedloop.adapter-release.v1");
         assertThat(decoded.get(3)).isInstanceOf(EventRecords.Ok.class);
 
@@ -196,6 +197,29 @@ class EventRecordsIT {
             dlq.add(((EventRecords.Ok) EventRecords.decode(r, List.of(EventType.DEAD_LETTER), CLOCK)).event());
         }
         assertThat(dlq).containsExactly(malformed, schema, wrong);
+    }
+
+    @Test
+    void tombstonesAreSkippedAndHeaderlessRecordsAreTypedByTheirContent(EmbeddedKafka kafka) throws Exception {
+        KafkaClients clients = clients(kafka);
+        FeedloopConfig.TopicsConfig topics = createTopics(clients);
+        Instant t = Instant.parse("2026-11-25T06:42:21Z");
+        byte[] example = EventCodec.encodeEvent(SampleEvents.unpaired(1, t));
+        byte[] pair = EventCodec.encodeEvent(SampleEvents.pair(2, t));
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer()) {
+            // no ce_type: a third-party producer writing both kinds to the preferences topic
+            producer.send(new ProducerRecord<>(topics.preferences(), 0, null, example)).get();
+            producer.send(new ProducerRecord<>(topics.preferences(), 0, null, pair)).get();
+            producer.send(new ProducerRecord<>(topics.adapters(), 0, "assistant-v1".getBytes(StandardCharsets.UTF_8), null)).get();
+        }
+        List<ConsumerRecord<byte[], byte[]>> prefs = consumeAll(clients, List.of(topics.preferences()), 2);
+        assertThat(EventRecords.decode(prefs.get(0), topics.typesOn(topics.preferences()), CLOCK))
+                .isInstanceOfSatisfying(EventRecords.Ok.class, ok -> assertThat(ok.event()).isEqualTo(SampleEvents.unpaired(1, t)));
+        assertThat(EventRecords.decode(prefs.get(1), topics.typesOn(topics.preferences()), CLOCK))
+                .isInstanceOfSatisfying(EventRecords.Ok.class, ok -> assertThat(ok.event()).isEqualTo(SampleEvents.pair(2, t)));
+        List<ConsumerRecord<byte[], byte[]>> adapters = consumeAll(clients, List.of(topics.adapters()), 1);
+        assertThat(EventRecords.decode(adapters.get(0), topics.typesOn(topics.adapters()), CLOCK))
+                .isEqualTo(new EventRecords.Tombstone("assistant-v1"));
     }
 
     static List<ConsumerRecord<byte[], byte[]>> consumeAll(KafkaClients clients, List<String> topics, int expected) {
