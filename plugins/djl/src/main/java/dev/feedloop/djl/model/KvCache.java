@@ -2,6 +2,7 @@ package dev.feedloop.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 
 /**
  * Keys and values of every layer for the tokens seen so far, {@code [B, K, S, h]} each, plus which of
@@ -44,25 +45,35 @@ public final class KvCache {
             keys[layer] = k;
             values[layer] = v;
         } else {
-            keys[layer] = keys[layer].concat(k, 2);
-            values[layer] = values[layer].concat(v, 2);
+            NDArray oldK = keys[layer];
+            NDArray oldV = values[layer];
+            keys[layer] = oldK.concat(k, 2);
+            values[layer] = oldV.concat(v, 2);
+            oldK.close();
+            oldV.close();
         }
         keys[layer].attach(manager);
         values[layer].attach(manager);
+        NDScope.unregister(keys[layer], values[layer]);
         return new NDArray[] {keys[layer], values[layer]};
     }
 
     void appendValid(NDArray stepValid) {
         valid = valid == null ? stepValid : valid.concat(stepValid, 1);
         valid.attach(manager);
+        NDScope.unregister(valid);
     }
 
     /** Keeps only the given batch rows (sequences that are still generating). */
     void select(NDArray rows) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
-                keys[i] = keys[i].get(rows);
-                values[i] = values[i].get(rows);
+                NDArray oldK = keys[i];
+                NDArray oldV = values[i];
+                keys[i] = oldK.get(rows);
+                values[i] = oldV.get(rows);
+                oldK.close();
+                oldV.close();
                 keys[i].attach(manager);
                 values[i].attach(manager);
             }

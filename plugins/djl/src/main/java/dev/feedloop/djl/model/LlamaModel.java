@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -36,20 +37,23 @@ public final class LlamaModel implements AutoCloseable {
 
     private final HfConfig config;
     private final NDManager manager;
+    private final DataType dtype;
     private final NDArray embed; // [V, d]
-    private final NDArray lmHead; // [V, d]
+    private final NDArray lmHeadT; // [d, V]
     private final NDArray finalNorm; // [d]
     private final NDArray invFreq; // [h/2]
     private final Layer[] layers;
 
+    /** One decoder layer; {@code weights} are transposed views {@code [in, out]}. */
     private record Layer(NDArray inputNorm, NDArray postNorm, NDArray[] weights, NDArray[] biases) {}
 
-    private LlamaModel(HfConfig config, NDManager manager, Map<String, TensorData> w) {
+    private LlamaModel(HfConfig config, NDManager manager, DataType dtype, Map<String, TensorData> w) {
         this.config = config;
         this.manager = manager;
+        this.dtype = dtype;
         int d = config.hiddenSize();
         this.embed = tensor(w, "model.embed_tokens.weight", config.vocabSize(), d);
-        this.lmHead = config.tieWordEmbeddings() ? embed : tensor(w, "lm_head.weight", config.vocabSize(), d);
+        this.lmHeadT = (config.tieWordEmbeddings() ? embed : tensor(w, "lm_head.weight", config.vocabSize(), d)).transpose();
         this.finalNorm = tensor(w, "model.norm.weight", d);
         this.invFreq = manager.create(config.rope().inverseFrequencies(config.headDim()));
         this.layers = new Layer[config.numLayers()];
@@ -57,7 +61,8 @@ public final class LlamaModel implements AutoCloseable {
             NDArray[] weights = new NDArray[Projection.values().length];
             NDArray[] biases = new NDArray[Projection.values().length];
             for (Projection p : Projection.values()) {
-                weights[p.ordinal()] = tensor(w, p.weightName(i), p.outFeatures(config), p.inFeatures(config));
+                // stored as the transposed view [in, out] so that x·Wᵀ is x.matMul(w)
+                weights[p.ordinal()] = tensor(w, p.weightName(i), p.outFeatures(config), p.inFeatures(config)).transpose();
                 if (p.hasBias(config)) {
                     biases[p.ordinal()] = tensor(w, p.biasName(i), p.outFeatures(config));
                 }
@@ -68,15 +73,23 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Builds a model from HF-named weights (F32, F16 or BF16; computed in float32).
+     * Builds a model from HF-named weights (F32, F16 or BF16), computing in float32.
      *
      * @param device where the weights live
      * @throws IllegalArgumentException naming a missing or mis-shaped weight
      */
     public static LlamaModel create(HfConfig config, Map<String, TensorData> weights, Device device) {
+        return create(config, weights, device, DataType.FLOAT32);
+    }
+
+    /**
+     * Builds a model computing in {@code dtype}: FLOAT32 on CPU, BFLOAT16 on CUDA, FLOAT64 for numerical
+     * checks. RoPE angles are computed in float32 and cast, as transformers does.
+     */
+    public static LlamaModel create(HfConfig config, Map<String, TensorData> weights, Device device, DataType dtype) {
         NDManager m = NDManager.newBaseManager(device, "PyTorch");
         try {
-            return new LlamaModel(config, m, weights);
+            return new LlamaModel(config, m, dtype, weights);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -95,12 +108,18 @@ public final class LlamaModel implements AutoCloseable {
         float[] values = t.toFloats();
         ByteBuffer buf = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
         buf.asFloatBuffer().put(values);
-        return manager.create(buf, new Shape(shape), DataType.FLOAT32);
+        NDArray f32 = manager.create(buf, new Shape(shape), DataType.FLOAT32);
+        return dtype == DataType.FLOAT32 ? f32 : f32.toType(dtype, false);
     }
 
     /** The model's config. */
     public HfConfig config() {
         return config;
+    }
+
+    /** The data type the model computes in. */
+    public DataType dataType() {
+        return dtype;
     }
 
     /** The manager that owns the weights; adapters are created under it. */
@@ -122,6 +141,19 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray hidden(NDManager m, NDArray ids, NDArray positions, NDArray valid, KvCache cache, LoraRouting lora,
             boolean training) {
+        // Operations on the weights would attach their results to the model's manager; the scope frees every
+        // temporary of this call (autograd keeps what backward needs) except the result and the cache.
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray result = hiddenInScope(m, ids, positions, valid, cache, lora, training);
+            result.attach(m);
+            NDScope.unregister(result);
+            return result;
+        }
+    }
+
+    private NDArray hiddenInScope(NDManager m, NDArray ids, NDArray positions, NDArray valid, KvCache cache,
+            LoraRouting lora, boolean training) {
         long batch = ids.getShape().get(0);
         long t = ids.getShape().get(1);
         NDArray x = embed.get(ids.flatten()).reshape(batch, t, config.hiddenSize());
@@ -130,7 +162,7 @@ public final class LlamaModel implements AutoCloseable {
             cache.appendValid(valid);
         }
         NDArray keyValid = cache != null ? cache.valid() : valid; // [B, S]
-        NDArray mask = attentionMask(m, keyValid, t); // [B, 1, 1, T, S]
+        NDArray mask = attentionMask(m, keyValid, t).toType(dtype, false); // [B, 1, 1, T, S]
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
             NDArray n = rmsNorm(x, layer.inputNorm());
@@ -141,14 +173,14 @@ public final class LlamaModel implements AutoCloseable {
         return rmsNorm(x, finalNorm);
     }
 
-    /** Logits {@code [..., V]} of hidden states {@code [..., d]}. */
+    /** Logits {@code [..., V]} of hidden states {@code [..., d]}, in the manager of {@code hidden}. */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(lmHead.transpose());
+        return hidden.matMul(lmHeadT);
     }
 
     private NDArray linear(int layerIndex, Layer layer, Projection p, NDArray x, NDManager m, LoraRouting lora,
             boolean training) {
-        NDArray y = x.matMul(layer.weights()[p.ordinal()].transpose());
+        NDArray y = x.matMul(layer.weights()[p.ordinal()]);
         NDArray bias = layer.biases()[p.ordinal()];
         if (bias != null) {
             y = y.add(bias);
@@ -202,7 +234,7 @@ public final class LlamaModel implements AutoCloseable {
     private NDArray[] rope(NDManager m, NDArray positions) {
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq); // [B, T, h/2]
         NDArray emb = freqs.concat(freqs, -1);
-        return new NDArray[] {emb.cos(), emb.sin()};
+        return new NDArray[] {emb.cos().toType(dtype, false), emb.sin().toType(dtype, false)};
     }
 
     private static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {

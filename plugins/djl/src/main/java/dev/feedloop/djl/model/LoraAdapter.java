@@ -60,12 +60,14 @@ public final class LoraAdapter implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[][] a;
     private final NDArray[][] b;
+    private final DataType dtype;
 
-    private LoraAdapter(String name, Spec spec, HfConfig config, NDManager manager) {
+    private LoraAdapter(String name, Spec spec, HfConfig config, NDManager manager, DataType dtype) {
         this.name = Objects.requireNonNull(name, "name");
         this.spec = spec;
         this.config = config;
         this.manager = manager;
+        this.dtype = dtype;
         int n = Projection.values().length;
         this.a = new NDArray[config.numLayers()][n];
         this.b = new NDArray[config.numLayers()][n];
@@ -75,11 +77,12 @@ public final class LoraAdapter implements AutoCloseable {
      * A new adapter initialised as PEFT does: A kaiming-uniform (bound 1/sqrt(in)), B zero, so it
      * starts out as exactly the base model.
      *
-     * @param parent manager the adapter's manager is created under
+     * @param model the model it adapts (its manager owns the adapter's, its dtype is the adapter's)
      * @param seed seed for A
      */
-    public static LoraAdapter initialize(String name, Spec spec, HfConfig config, NDManager parent, long seed) {
-        LoraAdapter adapter = new LoraAdapter(name, spec, config, parent.newSubManager());
+    public static LoraAdapter initialize(String name, Spec spec, LlamaModel model, long seed) {
+        HfConfig config = model.config();
+        LoraAdapter adapter = new LoraAdapter(name, spec, config, model.manager().newSubManager(), model.dataType());
         Random random = new Random(seed);
         for (int layer = 0; layer < config.numLayers(); layer++) {
             for (Projection p : spec.targets()) {
@@ -101,8 +104,9 @@ public final class LoraAdapter implements AutoCloseable {
      *
      * @param weights {@code layer → projection → {A, B}} as row-major floats
      */
-    public static LoraAdapter of(String name, Spec spec, HfConfig config, NDManager parent, Weights weights) {
-        LoraAdapter adapter = new LoraAdapter(name, spec, config, parent.newSubManager());
+    public static LoraAdapter of(String name, Spec spec, LlamaModel model, Weights weights) {
+        HfConfig config = model.config();
+        LoraAdapter adapter = new LoraAdapter(name, spec, config, model.manager().newSubManager(), model.dataType());
         for (int layer = 0; layer < config.numLayers(); layer++) {
             for (Projection p : spec.targets()) {
                 float[] av = weights.a(layer, p);
@@ -134,8 +138,8 @@ public final class LoraAdapter implements AutoCloseable {
             throw new IllegalArgumentException("adapter " + name + " " + p.moduleName() + " of layer " + layer + ": A must be ["
                     + r + ", " + in + "] and B [" + out + ", " + r + "]");
         }
-        a[layer][p.ordinal()] = manager.create(av, new Shape(r, in));
-        b[layer][p.ordinal()] = manager.create(bv, new Shape(out, r));
+        a[layer][p.ordinal()] = manager.create(av, new Shape(r, in)).toType(dtype, false);
+        b[layer][p.ordinal()] = manager.create(bv, new Shape(out, r)).toType(dtype, false);
     }
 
     /** A of one projection, or null if it is not targeted. */
@@ -195,7 +199,7 @@ public final class LoraAdapter implements AutoCloseable {
 
     /** A detached copy under another name (e.g. the humanline reference: the adapter one step earlier). */
     public LoraAdapter copy(String newName, NDManager parent) {
-        LoraAdapter c = new LoraAdapter(newName, spec, config, parent.newSubManager());
+        LoraAdapter c = new LoraAdapter(newName, spec, config, parent.newSubManager(), dtype);
         for (int layer = 0; layer < a.length; layer++) {
             for (int p = 0; p < a[layer].length; p++) {
                 if (a[layer][p] != null) {
@@ -217,7 +221,7 @@ public final class LoraAdapter implements AutoCloseable {
         List<NDArray> mine = parameters();
         List<NDArray> theirs = other.parameters();
         for (int i = 0; i < mine.size(); i++) {
-            mine.get(i).set(theirs.get(i).toFloatArray());
+            theirs.get(i).stopGradient().copyTo(mine.get(i));
         }
     }
 

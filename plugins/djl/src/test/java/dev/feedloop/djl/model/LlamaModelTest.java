@@ -49,7 +49,7 @@ class LlamaModelTest {
     void zeroInitialisedAdapterEqualsTheBase() {
         HfConfig c = TestModels.config("qwen2", true, true);
         try (LlamaModel model = LlamaModel.create(c, TestModels.weights(c, 3), Device.cpu());
-                LoraAdapter adapter = LoraAdapter.initialize("a", TestModels.allTargets(4), c, model.manager(), 9)) {
+                LoraAdapter adapter = LoraAdapter.initialize("a", TestModels.allTargets(4), model, 9)) {
             int[] p = {3, 5, 7};
             int[] y = {11, 13, 17, 19};
             float[] base = Scoring.responseLogProbs(model, LoraRouting.none(), List.of(p), List.of(y)).get(0);

@@ -67,7 +67,7 @@ final class TestModels {
     static LoraAdapter randomAdapter(LlamaModel model, String name, LoraAdapter.Spec spec, long seed) {
         Random r = new Random(seed);
         HfConfig c = model.config();
-        return LoraAdapter.of(name, spec, c, model.manager(), new LoraAdapter.Weights() {
+        return LoraAdapter.of(name, spec, model, new LoraAdapter.Weights() {
             @Override
             public float[] a(int layer, Projection p) {
                 return random(r, 0.2, spec.rank(), p.inFeatures(c)).toFloats();
