@@ -13,6 +13,8 @@ import dev.feedloop.djl.safetensors.TensorData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -39,12 +41,13 @@ public final class LlamaModel implements AutoCloseable {
     private final NDManager manager;
     private final DataType dtype;
     private final NDArray embed; // [V, d]
-    private final NDArray lmHeadT; // [d, V]
+    private final NDArray lmHead; // [V, d]
     private final NDArray finalNorm; // [d]
     private final NDArray invFreq; // [h/2]
     private final Layer[] layers;
+    private final Map<String, NDArray> leaves = new LinkedHashMap<>(); // HF name -> stored (untransposed) weight
 
-    /** One decoder layer; {@code weights} are transposed views {@code [in, out]}. */
+    /** One decoder layer; {@code weights} are {@code [out, in]} as stored by HF. */
     private record Layer(NDArray inputNorm, NDArray postNorm, NDArray[] weights, NDArray[] biases) {}
 
     private LlamaModel(HfConfig config, NDManager manager, DataType dtype, Map<String, TensorData> w) {
@@ -53,7 +56,7 @@ public final class LlamaModel implements AutoCloseable {
         this.dtype = dtype;
         int d = config.hiddenSize();
         this.embed = tensor(w, "model.embed_tokens.weight", config.vocabSize(), d);
-        this.lmHeadT = (config.tieWordEmbeddings() ? embed : tensor(w, "lm_head.weight", config.vocabSize(), d)).transpose();
+        this.lmHead = config.tieWordEmbeddings() ? embed : tensor(w, "lm_head.weight", config.vocabSize(), d);
         this.finalNorm = tensor(w, "model.norm.weight", d);
         this.invFreq = manager.create(config.rope().inverseFrequencies(config.headDim()));
         this.layers = new Layer[config.numLayers()];
@@ -61,8 +64,7 @@ public final class LlamaModel implements AutoCloseable {
             NDArray[] weights = new NDArray[Projection.values().length];
             NDArray[] biases = new NDArray[Projection.values().length];
             for (Projection p : Projection.values()) {
-                // stored as the transposed view [in, out] so that x·Wᵀ is x.matMul(w)
-                weights[p.ordinal()] = tensor(w, p.weightName(i), p.outFeatures(config), p.inFeatures(config)).transpose();
+                weights[p.ordinal()] = tensor(w, p.weightName(i), p.outFeatures(config), p.inFeatures(config));
                 if (p.hasBias(config)) {
                     biases[p.ordinal()] = tensor(w, p.biasName(i), p.outFeatures(config));
                 }
@@ -109,12 +111,40 @@ public final class LlamaModel implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
         buf.asFloatBuffer().put(values);
         NDArray f32 = manager.create(buf, new Shape(shape), DataType.FLOAT32);
-        return dtype == DataType.FLOAT32 ? f32 : f32.toType(dtype, false);
+        NDArray leaf = dtype == DataType.FLOAT32 ? f32 : f32.toType(dtype, false);
+        leaves.put(name, leaf);
+        return leaf;
     }
 
     /** The model's config. */
     public HfConfig config() {
         return config;
+    }
+
+    /**
+     * The base weights by HF name, as stored (projections {@code [out, in]}). With tied embeddings there is
+     * no {@code lm_head.weight}.
+     */
+    public Map<String, NDArray> weights() {
+        return Collections.unmodifiableMap(leaves);
+    }
+
+    /**
+     * Makes every base weight trainable (full-parameter pre-training) or frozen again. Frozen is the
+     * default and what LoRA training needs.
+     */
+    public void setTrainable(boolean trainable) {
+        for (NDArray w : leaves.values()) {
+            w.setRequiresGradient(trainable);
+        }
+    }
+
+    /** The base weights as float32 tensors, for writing a checkpoint. */
+    public Map<String, TensorData> toTensors() {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        leaves.forEach((name, w) -> out.put(name, TensorData.f32(w.getShape().getShape(),
+                w.stopGradient().toType(DataType.FLOAT32, false).toFloatArray())));
+        return out;
     }
 
     /** The data type the model computes in. */
@@ -175,12 +205,19 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Logits {@code [..., V]} of hidden states {@code [..., d]}, in the manager of {@code hidden}. */
     public NDArray logits(NDArray hidden) {
-        return hidden.matMul(lmHeadT);
+        // the transposed view is made per call (inside a scope) so that gradients reach the weight when it is trained
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = hidden.matMul(lmHead.transpose());
+            out.attach(hidden.getManager());
+            NDScope.unregister(out);
+            return out;
+        }
     }
 
     private NDArray linear(int layerIndex, Layer layer, Projection p, NDArray x, NDManager m, LoraRouting lora,
             boolean training) {
-        NDArray y = x.matMul(layer.weights()[p.ordinal()]);
+        NDArray y = x.matMul(layer.weights()[p.ordinal()].transpose()); // x·Wᵀ; the view is a scoped temporary
         NDArray bias = layer.biases()[p.ordinal()];
         if (bias != null) {
             y = y.add(bias);
