@@ -181,9 +181,9 @@ public final class TinyTokenizer {
 
     /** A distinct pre-token as symbol ids, with its number of occurrences. */
     private static final class Word {
-        int[] ids;
-        int length;
+        final int[] ids;
         final int count;
+        int length;
 
         Word(String byteLevel, int count) {
             this.count = count;

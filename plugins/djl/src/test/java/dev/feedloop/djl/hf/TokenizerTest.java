@@ -8,9 +8,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,6 +126,25 @@ class TokenizerTest {
         assertThat(Arrays.stream(ids).filter(id -> id == trained.eosTokenId()).count()).isEqualTo(2);
         assertThat(Arrays.stream(ids).filter(id -> id == trained.startHeaderTokenId()).count()).isEqualTo(3);
         assertThat(tokenizer.decode(ids, false)).isEqualTo(prompt);
+    }
+
+    @Test
+    void encodesAndDecodesConcurrently() throws Exception {
+        List<String> texts = List.of("Hello, world!", "日本語のテキスト", "emoji 🙂🚀", "tabs\tand\nnewlines",
+                TinyTokenizerTest.CORPUS);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String text = texts.get(i % texts.size());
+                results.add(pool.submit(() -> tokenizer.decode(tokenizer.encode(text, true), true).equals(text)));
+            }
+            for (Future<Boolean> r : results) {
+                assertThat(r.get(30, TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
