@@ -82,6 +82,19 @@ class ReferenceRopeTest {
     }
 
     @Test
+    void exponentIsRoundedToFloat32AsTransformersDoes() {
+        // transformers: arange(0, 112, 2).float() / 112 in float32, so for j = 31 the exponent is
+        // fl32(62/112) = 0.5535714030265808, not 0.5535714285714286. With θ = 1e6 that moves inv_freq by
+        // about 7 float32 ulps (4e-7 relative), which a double-then-round computation would miss.
+        double[] inv = ReferenceLlama.inverseFrequencies(HfConfig.Rope.plain(1e6), 112);
+        double ulp = Math.ulp((float) inv[31]);
+        assertThat(inv[31]).isCloseTo(Math.pow(1e6, -0.5535714030265808), within(ulp)); // 4.7705843797549624e-4
+        assertThat(Math.abs(inv[31] - Math.pow(1e6, -62.0 / 112))).isGreaterThan(4 * ulp);
+        // the same float32 pipeline in numpy gives these exact bits
+        assertThat(inv[31]).isEqualTo(4.77058463729918e-4);
+    }
+
+    @Test
     void linearScalingDividesEveryFrequencyByTheFactor() {
         double[] plain = ReferenceLlama.inverseFrequencies(HfConfig.Rope.plain(10000.0), 16);
         double[] linear = ReferenceLlama.inverseFrequencies(new HfConfig.Rope(10000.0, "linear", 4.0, 1, 4, 8192), 16);
