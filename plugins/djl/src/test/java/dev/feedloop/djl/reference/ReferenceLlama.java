@@ -278,7 +278,8 @@ public final class ReferenceLlama {
     static double[] rope(double[] head, int position, double[] invFreq) {
         int half = head.length / 2;
         if (invFreq.length != half) {
-            throw new IllegalArgumentException("head of width " + head.length + " needs " + half + " frequencies, got " + invFreq.length);
+            throw new IllegalArgumentException("head of width " + head.length + " needs " + half + " frequencies, got "
+                    + invFreq.length);
         }
         double[] out = new double[head.length];
         for (int i = 0; i < half; i++) {
@@ -634,7 +635,8 @@ public final class ReferenceLlama {
             if (layer >= c.numLayers()) {
                 throw new IllegalArgumentException(e.getKey() + ": layer " + layer + " but the model has " + c.numLayers());
             }
-            if (!MODULES.contains(module) || !modulePath(layer, module).equals("model.layers." + layer + "." + m.group(2) + "." + module)) {
+            String named = "model.layers." + layer + "." + m.group(2) + "." + module;
+            if (!MODULES.contains(module) || !modulePath(layer, module).equals(named)) {
                 throw new IllegalArgumentException(e.getKey() + ": '" + m.group(2) + "." + module
                         + "' is not a LoRA target of this model; known: " + MODULES);
             }

@@ -66,7 +66,8 @@ class ReferenceValidationTest {
 
         Map<String, double[]> nan = ReferenceWeights.random(C, 1, false);
         nan.get("model.embed_tokens.weight")[5] = Double.NaN;
-        assertThatThrownBy(() -> new ReferenceLlama(C, nan)).hasMessageContaining("model.embed_tokens.weight: value NaN at flat index 5");
+        assertThatThrownBy(() -> new ReferenceLlama(C, nan))
+                .hasMessageContaining("model.embed_tokens.weight: value NaN at flat index 5");
     }
 
     @Test
