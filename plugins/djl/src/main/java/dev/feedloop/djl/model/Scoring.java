@@ -2,6 +2,7 @@ package dev.feedloop.djl.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +37,7 @@ public final class Scoring {
     public static List<float[]> responseLogProbs(LlamaModel model, LoraRouting lora, List<int[]> prompts, List<int[]> responses) {
         try (NDManager m = model.manager().newSubManager()) {
             SequenceBatch batch = SequenceBatch.of(m, prompts, responses);
-            float[] flat = tokenLogProbs(model, m, batch, lora, false).toFloatArray();
+            float[] flat = tokenLogProbs(model, m, batch, lora, false).toType(DataType.FLOAT32, false).toFloatArray();
             int r = (int) batch.targets().getShape().get(1);
             List<float[]> out = new ArrayList<>(prompts.size());
             for (int i = 0; i < prompts.size(); i++) {

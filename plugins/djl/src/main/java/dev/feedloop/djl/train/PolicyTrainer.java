@@ -129,9 +129,9 @@ public final class PolicyTrainer implements AutoCloseable {
 
                 NDArray chosenReward = chosen.sum(new int[] {1}).mul(config.beta());
                 NDArray rejectedReward = rejected.sum(new int[] {1}).mul(config.beta());
-                totals.loss += loss.getFloat() * totalPairs;
-                totals.chosen += chosenReward.sum().getFloat();
-                totals.rejected += rejectedReward.sum().getFloat();
+                totals.loss += loss.toType(DataType.FLOAT32, false).getFloat() * totalPairs;
+                totals.chosen += chosenReward.sum().toType(DataType.FLOAT32, false).getFloat();
+                totals.rejected += rejectedReward.sum().toType(DataType.FLOAT32, false).getFloat();
                 totals.correct += chosenReward.gt(rejectedReward).toType(DataType.FLOAT32, false).sum().getFloat();
                 accumulateTokenStats(totals, polLp, refLp, baseLp, mask, batch.targetMask());
                 totals.tokens += batch.valid().toType(DataType.FLOAT32, false).sum().getFloat();
@@ -173,8 +173,8 @@ public final class PolicyTrainer implements AutoCloseable {
                     NDArray ratios = Losses.tokenRatios(polLp, refLp, batch.targetMask(), config);
                     NDArray loss = Losses.ktoLosses(ratios, desirableArr, z0, config).mul(m.create(w)).sum().div(n);
                     collector.backward(loss);
-                    totals.loss += loss.getFloat() * n;
-                    float[] rewards = ratios.sum(new int[] {1}).mul(config.beta()).toFloatArray();
+                    totals.loss += loss.toType(DataType.FLOAT32, false).getFloat() * n;
+                    float[] rewards = ratios.sum(new int[] {1}).mul(config.beta()).toType(DataType.FLOAT32, false).toFloatArray();
                     for (int i = 0; i < rewards.length; i++) {
                         if (desirable[i] > 0) {
                             totals.chosen += rewards[i];
@@ -206,7 +206,7 @@ public final class PolicyTrainer implements AutoCloseable {
             NDArray pol = Scoring.tokenLogProbs(model, m, batch, LoraRouting.single(policy), false).stopGradient();
             NDArray ref = Scoring.tokenLogProbs(model, m, batch, LoraRouting.single(reference), false);
             NDArray r = Losses.tokenRatios(pol, ref, batch.targetMask(), config).sum(new int[] {1});
-            return Math.max(0, r.mean().getFloat());
+            return Math.max(0, r.mean().toType(DataType.FLOAT32, false).getFloat());
         }
     }
 
@@ -217,7 +217,7 @@ public final class PolicyTrainer implements AutoCloseable {
     private NDArray m2poMask(NDManager m, NDArray polLp, List<TrainingPair> pairs, SequenceBatch batch) {
         int p = pairs.size();
         int r = (int) batch.targets().getShape().get(1);
-        float[] current = polLp.stopGradient().toFloatArray();
+        float[] current = polLp.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
         float[] keep = new float[2 * p * r];
         Arrays.fill(keep, 1f);
         List<double[]> tokens = new ArrayList<>(); // {index, δ²}
@@ -247,11 +247,11 @@ public final class PolicyTrainer implements AutoCloseable {
     }
 
     private void accumulateTokenStats(Totals t, NDArray pol, NDArray ref, NDArray base, NDArray usedMask, NDArray realMask) {
-        float[] pl = pol.stopGradient().toFloatArray();
-        float[] rl = ref.toFloatArray();
-        float[] bl = base.toFloatArray();
-        float[] used = usedMask.toFloatArray();
-        float[] real = realMask.toFloatArray();
+        float[] pl = pol.stopGradient().toType(DataType.FLOAT32, false).toFloatArray();
+        float[] rl = ref.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] bl = base.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] used = usedMask.toType(DataType.FLOAT32, false).toFloatArray();
+        float[] real = realMask.toType(DataType.FLOAT32, false).toFloatArray();
         for (int i = 0; i < pl.length; i++) {
             if (real[i] == 0) {
                 continue;
@@ -282,7 +282,7 @@ public final class PolicyTrainer implements AutoCloseable {
             for (NDArray param : parameters) {
                 NDArray g = param.getGradient();
                 grads.add(g);
-                sq += g.square().sum().getFloat();
+                sq += g.square().sum().toType(DataType.FLOAT32, false).getFloat();
             }
             gradNorm = Math.sqrt(sq);
             double scale = config.maxGradNorm() > 0 && gradNorm > config.maxGradNorm() ? config.maxGradNorm() / (gradNorm + 1e-6) : 1;
