@@ -121,6 +121,17 @@ class SafetensorsTest {
         }
 
         @Test
+        void aTensorsShapeCannotBeChangedFromOutside() {
+            long[] shape = {2};
+            TensorData t = TensorData.f32(shape, new float[] {1f, 2f});
+            shape[0] = 3;
+            t.shape()[0] = 5;
+
+            assertThat(t.shape()).containsExactly(2);
+            assertThat(header(Safetensors.write(Map.of("t", t), null))).contains("\"shape\":[2]");
+        }
+
+        @Test
         void headerIsPaddedWithSpacesToAMultipleOfEight() {
             for (int len = 1; len <= 16; len++) {
                 byte[] bytes = Safetensors.write(Map.of("n".repeat(len), f32(1)), null);
