@@ -94,19 +94,26 @@ public final class DurableFiles {
     /**
      * Fsyncs a directory so that entries created, renamed or deleted in it survive a crash.
      *
-     * <p>Best effort: some platforms (Windows) and file systems cannot open a directory for syncing; there the
-     * call does nothing, because the data itself has already been synced and only the directory entry is at risk.
+     * <p>Where the platform cannot open a directory at all (Windows), the call does nothing: the data itself has
+     * already been synced and only the directory entry is at risk. An error while syncing an opened directory
+     * propagates.
      *
      * @throws NoSuchFileException if {@code dir} does not exist
+     * @throws IOException if syncing fails
      */
     public static void syncDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "not a directory");
         }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(dir, StandardOpenOption.READ);
         } catch (IOException unsupported) {
-            // Opening or syncing a directory is not supported here; nothing more can be done portably.
+            // This platform cannot open a directory (Windows); nothing more can be done portably.
+            return;
+        }
+        try (ch) {
+            ch.force(true); // a failure here is a real I/O error and propagates
         }
     }
 
