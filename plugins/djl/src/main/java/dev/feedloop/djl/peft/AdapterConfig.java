@@ -193,13 +193,10 @@ public record AdapterConfig(
     }
 
     private static boolean patternMatches(String key, String path) {
-        if (path.equals(key) || path.endsWith("." + key)) {
-            return true;
-        }
         try {
             return Pattern.compile("(.*\\.)?(" + key + ")").matcher(path).matches();
         } catch (PatternSyntaxException notARegex) {
-            return false;
+            return path.equals(key) || path.endsWith("." + key); // PEFT would fail; treat the key literally
         }
     }
 
