@@ -129,7 +129,8 @@ public record AdapterConfig(
      * @param targetModules module names from {@link PeftKeys#MODULES}
      * @return the config
      */
-    public static AdapterConfig forServing(String baseModelNameOrPath, int r, int loraAlpha, List<String> targetModules) {
+    public static AdapterConfig forServing(String baseModelNameOrPath, int r, int loraAlpha,
+            List<String> targetModules) {
         return new AdapterConfig(r, loraAlpha, targetModules, 0.0, false, baseModelNameOrPath, "none", false, null,
                 Map.of(), Map.of(), false, true, "LORA", "CAUSAL_LM", null);
     }
@@ -223,7 +224,8 @@ public record AdapterConfig(
         }
         List<String> reasons = new ArrayList<>();
         if (!"LORA".equals(peftType)) {
-            reasons.add("peft_type is " + (peftType == null ? "missing" : "'" + peftType + "'") + "; it must be 'LORA'");
+            String actual = peftType == null ? "missing" : "'" + peftType + "'";
+            reasons.add("peft_type is " + actual + "; it must be 'LORA'");
         }
         if (r > maxRank) {
             reasons.add("r " + r + " exceeds the maximum LoRA rank " + maxRank);

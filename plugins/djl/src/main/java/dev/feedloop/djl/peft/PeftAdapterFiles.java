@@ -91,7 +91,8 @@ public final class PeftAdapterFiles {
         Objects.requireNonNull(loraWeights, "loraWeights");
         List<String> problems = check(config, loraWeights);
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("the adapter weights do not match the config: " + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "the adapter weights do not match the config: " + String.join("; ", problems));
         }
         Map<String, TensorData> canonical = new LinkedHashMap<>();
         loraWeights.forEach((key, tensor) -> canonical.put(PeftKeys.parse(key).key(), tensor));
@@ -109,7 +110,8 @@ public final class PeftAdapterFiles {
             Safetensors.write(tmp.resolve(WEIGHTS_FILE), canonical, WEIGHTS_METADATA);
             DurableFiles.syncDirectory(tmp);
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new FileAlreadyExistsException(target.toString(), null, "adapter directory appeared while writing");
+                throw new FileAlreadyExistsException(target.toString(), null,
+                        "adapter directory appeared while writing");
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException | Error e) {
@@ -195,7 +197,8 @@ public final class PeftAdapterFiles {
                 problems.add("'" + key + "': " + p.module() + " is not in target_modules " + config.targetModules());
             }
             if (!DTYPES.contains(tensor.dtype())) {
-                problems.add("'" + key + "': dtype " + tensor.dtype() + " is not a LoRA weight dtype (F32, F16 or BF16)");
+                problems.add("'" + key + "': dtype " + tensor.dtype()
+                        + " is not a LoRA weight dtype (F32, F16 or BF16)");
             }
             checkShape(key, p, tensor.shape(), config.rankFor(p.modulePath()), inFeatures, outFeatures, problems);
         }

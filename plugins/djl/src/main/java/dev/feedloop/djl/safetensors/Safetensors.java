@@ -154,10 +154,12 @@ public final class Safetensors {
         for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
             String name = e.getKey();
             if (name == null || name.isEmpty()) {
-                throw new IllegalArgumentException("tensor names must be non-empty, got " + (name == null ? "null" : "\"\""));
+                throw new IllegalArgumentException(
+                        "tensor names must be non-empty, got " + (name == null ? "null" : "\"\""));
             }
             if (name.equals(METADATA_KEY)) {
-                throw new IllegalArgumentException("tensor name '" + METADATA_KEY + "' is reserved for the metadata map");
+                throw new IllegalArgumentException(
+                        "tensor name '" + METADATA_KEY + "' is reserved for the metadata map");
             }
             if (!names.add(name)) {
                 throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
@@ -273,7 +275,8 @@ public final class Safetensors {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
+                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16))
+                                .append(Character.forDigit(c & 0xf, 16));
                     } else {
                         sb.append(c);
                     }
@@ -400,9 +403,9 @@ public final class Safetensors {
             for (Map.Entry<String, TensorData> t : tensors.entrySet()) {
                 String mapped = weightMap.get(t.getKey());
                 if (!shard.getKey().equals(mapped)) {
-                    throw new SafetensorsFormatException(shardFile + ": tensor '" + t.getKey() + "' is not mapped to this shard by "
-                            + INDEX_FILE + (mapped == null ? " (the index does not list it)"
-                                    : " (the index maps it to '" + mapped + "')"));
+                    String why = mapped == null ? "the index does not list it" : "the index maps it to '" + mapped + "'";
+                    throw new SafetensorsFormatException(shardFile + ": tensor '" + t.getKey()
+                            + "' is not mapped to this shard by " + INDEX_FILE + " (" + why + ")");
                 }
                 out.put(t.getKey(), t.getValue());
             }
@@ -420,8 +423,8 @@ public final class Safetensors {
         }
         JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
-            throw new SafetensorsFormatException(index + ": \"weight_map\" must be an object of tensor name to shard file, got "
-                    + weightMap);
+            throw new SafetensorsFormatException(index
+                    + ": \"weight_map\" must be an object of tensor name to shard file, got " + weightMap);
         }
         if (weightMap.isEmpty()) {
             throw new SafetensorsFormatException(index + ": \"weight_map\" is empty");
@@ -501,7 +504,8 @@ public final class Safetensors {
     private static Header parseHeader(byte[] header, long dataLength, String source) throws SafetensorsFormatException {
         if (header.length == 0 || header[0] != '{') {
             throw new SafetensorsFormatException(source + ": header does not start with '{'"
-                    + (header.length == 0 ? " (it is empty)" : String.format(" (first byte 0x%02x)", header[0] & 0xff)));
+                    + (header.length == 0 ? " (it is empty)"
+                            : String.format(" (first byte 0x%02x)", header[0] & 0xff)));
         }
         String text = decodeUtf8(header, source);
         Header parsed;
@@ -530,8 +534,8 @@ public final class Safetensors {
             result = decoder.flush(out);
         }
         if (result.isError()) {
-            throw new SafetensorsFormatException(source + ": header is not valid UTF-8 (malformed byte sequence at header byte "
-                    + in.position() + ")");
+            throw new SafetensorsFormatException(source
+                    + ": header is not valid UTF-8 (malformed byte sequence at header byte " + in.position() + ")");
         }
         return out.flip().toString();
     }
@@ -556,8 +560,8 @@ public final class Safetensors {
             }
         }
         if (p.nextToken() != null) {
-            throw new SafetensorsFormatException(source + ": unexpected content after the header's JSON object at character "
-                    + p.currentTokenLocation().getCharOffset());
+            throw new SafetensorsFormatException(source + ": unexpected content after the header's JSON object"
+                    + " at character " + p.currentTokenLocation().getCharOffset());
         }
         return new Header(metadata, entries);
     }
@@ -633,8 +637,8 @@ public final class Safetensors {
 
     private static long[] walkNaturals(JsonParser p, JsonToken value, String where, String field) throws IOException {
         if (value != JsonToken.START_ARRAY) {
-            throw new SafetensorsFormatException(where + ": " + field + " must be an array of non-negative integers, got "
-                    + describe(p, value));
+            throw new SafetensorsFormatException(where + ": " + field
+                    + " must be an array of non-negative integers, got " + describe(p, value));
         }
         List<Long> values = new ArrayList<>();
         for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
