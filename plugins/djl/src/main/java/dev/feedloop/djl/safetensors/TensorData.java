@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param dtype safetensors dtype string ({@code F32}, {@code F16}, {@code BF16}, ...)
  * @param shape dimensions, outermost first
- * @param data exactly {@code numel * elementSize} bytes, little-endian
+ * @param data exactly {@code numel * elementSize} bytes, little-endian; not copied (tensors can be large), so do
+ *     not modify the array once it is in a {@code TensorData}
  */
 public record TensorData(String dtype, long[] shape, byte[] data) {
     public TensorData {
@@ -21,6 +22,16 @@ public record TensorData(String dtype, long[] shape, byte[] data) {
         if (data.length != expected) {
             throw new IllegalArgumentException(dtype + Arrays.toString(shape) + " needs " + expected + " bytes, got " + data.length);
         }
+    }
+
+    /**
+     * The dimensions, outermost first.
+     *
+     * @return a copy, so that the shape cannot drift away from the data length
+     */
+    @Override
+    public long[] shape() {
+        return shape.clone();
     }
 
     /** An F32 tensor from floats. */
