@@ -1,6 +1,7 @@
 package dev.feedloop.djl;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import dev.feedloop.djl.hf.ChatTemplate;
 import dev.feedloop.djl.hf.HfConfig;
@@ -19,7 +20,8 @@ import java.util.Optional;
 /**
  * A Hugging Face model directory loaded for serving and training: {@code config.json}, the weights
  * ({@code model.safetensors} or a sharded index), {@code tokenizer.json} and, if present, the chat
- * template of {@code tokenizer_config.json}. Float32 on CPU.
+ * template of {@code tokenizer_config.json}. Float32 on CPU; bfloat16 on a CUDA GPU when the engine
+ * has one (the {@code -Pcuda} build).
  *
  * <p>Thread-safety: generation and scoring may run concurrently; training mutates only its adapter.
  */
@@ -46,7 +48,9 @@ public final class PolicyEngine implements AutoCloseable {
             throw new IOException(dir + " is not a directory (expected a Hugging Face model directory)");
         }
         HfConfig config = HfConfig.read(dir);
-        LlamaModel model = LlamaModel.create(config, Safetensors.readCheckpoint(dir), Device.cpu(), DataType.FLOAT32);
+        Device device = Engine.getEngine("PyTorch").defaultDevice();
+        DataType dtype = device.isGpu() ? DataType.BFLOAT16 : DataType.FLOAT32;
+        LlamaModel model = LlamaModel.create(config, Safetensors.readCheckpoint(dir), device, dtype);
         Tokenizer tokenizer = null;
         try {
             tokenizer = Tokenizer.load(dir);
