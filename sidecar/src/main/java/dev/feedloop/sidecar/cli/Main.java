@@ -4,7 +4,9 @@ import dev.feedloop.contracts.spi.PluginException;
 import dev.feedloop.sidecar.config.ConfigException;
 import dev.feedloop.sidecar.embedded.EmbeddedKafkaException;
 import dev.feedloop.sidecar.kafka.TopicSetupException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 
 /**
@@ -20,6 +22,10 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // The policy engine must never download anything at run time (native libraries come from the jar).
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(run(args));
     }
 
@@ -47,6 +53,7 @@ public final class Main {
 
     private static boolean isExpected(Exception e) {
         return e instanceof ConfigException || e instanceof EmbeddedKafkaException || e instanceof TopicSetupException
-                || e instanceof PluginException || e instanceof CommandFailedException;
+                || e instanceof PluginException || e instanceof CommandFailedException || e instanceof IOException
+                || e instanceof UncheckedIOException || e instanceof IllegalArgumentException;
     }
 }

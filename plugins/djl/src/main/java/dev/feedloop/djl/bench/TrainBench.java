@@ -167,7 +167,7 @@ public final class TrainBench {
         }
     }
 
-    private static int[] ids(Random r, int n, int vocab) {
+    static int[] ids(Random r, int n, int vocab) {
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
             out[i] = 3 + r.nextInt(vocab - 3);
@@ -175,7 +175,7 @@ public final class TrainBench {
         return out;
     }
 
-    private static Map<String, TensorData> randomWeights(HfConfig c, Random r) {
+    static Map<String, TensorData> randomWeights(HfConfig c, Random r) {
         Map<String, TensorData> w = new LinkedHashMap<>();
         int d = c.hiddenSize();
         w.put("model.embed_tokens.weight", gaussian(r, 0.02, c.vocabSize(), d));
@@ -205,7 +205,7 @@ public final class TrainBench {
         return TensorData.f32(new long[] {n}, v);
     }
 
-    private static double round(double x) {
+    static double round(double x) {
         return Math.round(x * 1000) / 1000.0;
     }
 }
