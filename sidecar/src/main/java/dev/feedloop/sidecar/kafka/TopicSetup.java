@@ -19,6 +19,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class TopicSetup {
                     }
                 }
             }
-            requireCompacted(admin, topics.adapters());
+            requireCompacted(admin, topics.adapters(), !created.contains(topics.adapters()));
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
             }
@@ -102,21 +103,43 @@ public final class TopicSetup {
         return t;
     }
 
-    private static void requireCompacted(Admin admin, String topic)
+    private static void requireCompacted(Admin admin, String topic, boolean checkPartitions)
             throws ExecutionException, InterruptedException, TimeoutException {
         ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config c = admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r);
+        Config c = retryWhileUnknown(() -> admin.describeConfigs(List.of(r)).all().get(TIMEOUT_S, TimeUnit.SECONDS).get(r));
         ConfigEntry policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)
                 || policy.value().contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
             throw new TopicSetupException("topic " + topic + " must have cleanup.policy=compact (it has "
                     + (policy == null ? "none" : policy.value()) + "): adapter versions would be deleted by retention");
         }
-        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS).get(topic)
-                .partitions().size();
+        if (!checkPartitions) {
+            return; // created just now, with one partition
+        }
+        int partitions = retryWhileUnknown(() -> admin.describeTopics(List.of(topic)).allTopicNames()
+                .get(TIMEOUT_S, TimeUnit.SECONDS).get(topic).partitions().size());
         if (partitions != 1) {
             LOG.warn("topic {} has {} partitions; with more than one, releases of different versions of an adapter "
                     + "can be read out of order", topic, partitions);
+        }
+    }
+
+    private interface AdminCall<T> {
+        T call() throws ExecutionException, InterruptedException, TimeoutException;
+    }
+
+    /** A topic created a moment ago may not be in every metadata cache yet: retry for a few seconds. */
+    private static <T> T retryWhileUnknown(AdminCall<T> call) throws ExecutionException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return call.call();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
