@@ -1,9 +1,10 @@
 package dev.feedloop.contracts.event;
 
+import dev.feedloop.contracts.codec.JsonStrings;
+import dev.feedloop.contracts.schema.Violation;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import dev.feedloop.contracts.schema.Violation;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -65,29 +66,9 @@ final class PromptHash {
     private static void string(StringBuilder sb, String s) {
         if (s == null) {
             sb.append("null");
-            return;
+        } else {
+            JsonStrings.appendQuoted(sb, s, false);
         }
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
     }
 
     private static String sha256(String canonical) {

@@ -12,6 +12,7 @@ import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import dev.feedloop.contracts.codec.JsonStrings;
 import java.beans.FeatureDescriptor;
 import java.lang.reflect.Array;
 import java.time.Instant;
@@ -439,27 +440,7 @@ final class JinjaCompat {
         }
 
         private static void string(StringBuilder sb, String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    case '\b' -> sb.append("\\b");
-                    case '\f' -> sb.append("\\f");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
+            JsonStrings.appendQuoted(sb, s, false);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.feedloop.djl.peft;
 
+import dev.feedloop.contracts.codec.JsonStrings;
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.List;
@@ -77,27 +78,7 @@ final class PythonJson {
 
     /** A JSON string with {@code ensure_ascii=True}: everything outside space..tilde is escaped. */
     private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c >= 0x20 && c <= 0x7e) {
-                        sb.append(c);
-                    } else {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        JsonStrings.appendQuoted(sb, s, true);
     }
 
     /** Python's {@code repr(float)}: shortest digits, plain between 1e-4 and 1e16, else {@code 1e-05} style. */

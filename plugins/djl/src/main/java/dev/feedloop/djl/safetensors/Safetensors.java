@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.feedloop.contracts.codec.JsonStrings;
 import dev.feedloop.djl.io.DurableFiles;
 import java.io.EOFException;
 import java.io.IOException;
@@ -260,30 +261,9 @@ public final class Safetensors {
         }
     }
 
-    /** Appends a JSON string escaped exactly as serde_json does: short escapes, else lower-case \\u00xx. */
+    /** Appends a JSON string escaped exactly as serde_json does: short escapes, else lower-case unicode escapes. */
     private static StringBuilder appendJsonString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16))
-                                .append(Character.forDigit(c & 0xf, 16));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"');
+        return JsonStrings.appendQuoted(sb, s, false);
     }
 
     // ---------------------------------------------------------------------------------------------- reading
