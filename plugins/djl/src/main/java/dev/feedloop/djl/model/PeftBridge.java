@@ -1,10 +1,10 @@
 package dev.feedloop.djl.model;
 
 import dev.feedloop.djl.hf.HfConfig;
-import dev.feedloop.djl.peft.AdapterConfig;
-import dev.feedloop.djl.peft.InvalidAdapterException;
+import dev.feedloop.contracts.peft.AdapterConfig;
+import dev.feedloop.contracts.peft.InvalidAdapterException;
 import dev.feedloop.djl.peft.PeftAdapterFiles;
-import dev.feedloop.djl.peft.PeftKeys;
+import dev.feedloop.contracts.peft.PeftKeys;
 import dev.feedloop.djl.safetensors.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,8 +1,11 @@
 package dev.feedloop.djl.peft;
 
-import dev.feedloop.djl.io.DurableFiles;
-import dev.feedloop.djl.peft.PeftKeys.Matrix;
-import dev.feedloop.djl.peft.PeftKeys.Parsed;
+import dev.feedloop.contracts.io.DurableFiles;
+import dev.feedloop.contracts.peft.AdapterConfig;
+import dev.feedloop.contracts.peft.InvalidAdapterException;
+import dev.feedloop.contracts.peft.PeftKeys.Matrix;
+import dev.feedloop.contracts.peft.PeftKeys.Parsed;
+import dev.feedloop.contracts.peft.PeftKeys;
 import dev.feedloop.djl.safetensors.Safetensors;
 import dev.feedloop.djl.safetensors.SafetensorsFormatException;
 import dev.feedloop.djl.safetensors.TensorData;

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.feedloop.contracts.codec.JsonStrings;
-import dev.feedloop.djl.io.DurableFiles;
+import dev.feedloop.contracts.io.DurableFiles;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import dev.feedloop.djl.hf.HfConfig;
-import dev.feedloop.djl.peft.AdapterConfig;
-import dev.feedloop.djl.peft.InvalidAdapterException;
+import dev.feedloop.contracts.peft.AdapterConfig;
+import dev.feedloop.contracts.peft.InvalidAdapterException;
 import dev.feedloop.djl.peft.PeftAdapterFiles;
 import dev.feedloop.djl.safetensors.TensorData;
 import java.nio.file.Path;

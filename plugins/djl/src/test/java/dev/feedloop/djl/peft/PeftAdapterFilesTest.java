@@ -3,6 +3,10 @@ package dev.feedloop.djl.peft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.feedloop.contracts.peft.AdapterConfig;
+import dev.feedloop.contracts.peft.InvalidAdapterException;
+import dev.feedloop.contracts.peft.PeftKeys;
+import dev.feedloop.contracts.testkit.PeftExamples;
 import dev.feedloop.djl.peft.PeftAdapterFiles.Adapter;
 import dev.feedloop.djl.safetensors.Safetensors;
 import dev.feedloop.djl.safetensors.TensorData;
@@ -150,7 +154,7 @@ class PeftAdapterFilesTest {
 
     @Test
     void readsAHandMadePeftDirectoryWithTheVerbatimPeft0191Config(@TempDir Path dir) throws IOException {
-        Files.write(dir.resolve("adapter_config.json"), AdapterConfigTest.peft0191Example());
+        Files.write(dir.resolve("adapter_config.json"), PeftExamples.peft0191AdapterConfig());
         AdapterConfig config = AdapterConfig.read(dir);
         Safetensors.write(dir.resolve("adapter_model.safetensors"), weights(config, 1, new Random(12)), Map.of("format", "pt"));
 

@@ -1,4 +1,4 @@
-package dev.feedloop.djl.peft;
+package dev.feedloop.contracts.peft;
 
 import java.util.List;
 import java.util.Objects;

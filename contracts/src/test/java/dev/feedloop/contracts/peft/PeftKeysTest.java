@@ -1,10 +1,10 @@
-package dev.feedloop.djl.peft;
+package dev.feedloop.contracts.peft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.feedloop.djl.peft.PeftKeys.Matrix;
-import dev.feedloop.djl.peft.PeftKeys.Parsed;
+import dev.feedloop.contracts.peft.PeftKeys.Matrix;
+import dev.feedloop.contracts.peft.PeftKeys.Parsed;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

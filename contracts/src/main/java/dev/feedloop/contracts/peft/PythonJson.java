@@ -1,4 +1,4 @@
-package dev.feedloop.djl.peft;
+package dev.feedloop.contracts.peft;
 
 import dev.feedloop.contracts.codec.JsonStrings;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package dev.feedloop.djl.io;
+package dev.feedloop.contracts.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;

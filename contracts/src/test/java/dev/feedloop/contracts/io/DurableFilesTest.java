@@ -1,4 +1,4 @@
-package dev.feedloop.djl.io;
+package dev.feedloop.contracts.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

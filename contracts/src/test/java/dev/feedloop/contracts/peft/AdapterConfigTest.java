@@ -1,12 +1,12 @@
-package dev.feedloop.djl.peft;
+package dev.feedloop.contracts.peft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.feedloop.contracts.testkit.PeftExamples;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,9 +22,7 @@ class AdapterConfigTest {
 
     /** A real file written by PEFT 0.19.1, verbatim from serving.md section 5.2. */
     static byte[] peft0191Example() throws IOException {
-        try (InputStream in = AdapterConfigTest.class.getResourceAsStream("/peft/peft-0.19.1-tinyllama/adapter_config.json")) {
-            return in.readAllBytes();
-        }
+        return PeftExamples.peft0191AdapterConfig();
     }
 
     @Test
