@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -52,10 +53,20 @@ public final class Generator {
      * @param stopTokenIds token ids that end a sample (EOS ids are added unless {@code ignoreEos})
      * @param n samples
      * @param ignoreEos keep generating past EOS
+     * @param topLogprobs how many most likely alternatives (with log-probs at temperature 1) to report per token; 0 for none
      */
     public record Params(int maxTokens, double temperature, double topP, int topK, Long seed, List<String> stop,
-            Set<Integer> stopTokenIds, int n, boolean ignoreEos) {
+            Set<Integer> stopTokenIds, int n, boolean ignoreEos, int topLogprobs) {
+        /** Parameters without top log-prob alternatives. */
+        public Params(int maxTokens, double temperature, double topP, int topK, Long seed, List<String> stop,
+                Set<Integer> stopTokenIds, int n, boolean ignoreEos) {
+            this(maxTokens, temperature, topP, topK, seed, stop, stopTokenIds, n, ignoreEos, 0);
+        }
+
         public Params {
+            if (topLogprobs < 0) {
+                throw new IllegalArgumentException("top_logprobs must be >= 0, got " + topLogprobs);
+            }
             if (maxTokens < 1 || n < 1 || temperature < 0 || !(topP > 0 && topP <= 1)) {
                 throw new IllegalArgumentException("bad sampling parameters: max_tokens=" + maxTokens + " n=" + n
                         + " temperature=" + temperature + " top_p=" + topP);
@@ -76,11 +87,18 @@ public final class Generator {
      * @param promptIds prompt token ids (at least one)
      * @param params sampling parameters
      * @param adapter adapter, or null
+     * @param cancelled polled before every step; once true, the request's samples end with {@code abort}
      */
-    public record Request(int[] promptIds, Params params, LoraAdapter adapter) {
+    public record Request(int[] promptIds, Params params, LoraAdapter adapter, BooleanSupplier cancelled) {
+        /** A request that is never cancelled. */
+        public Request(int[] promptIds, Params params, LoraAdapter adapter) {
+            this(promptIds, params, adapter, () -> false);
+        }
+
         public Request {
             Objects.requireNonNull(promptIds, "promptIds");
             Objects.requireNonNull(params, "params");
+            Objects.requireNonNull(cancelled, "cancelled");
             if (promptIds.length == 0) {
                 throw new IllegalArgumentException("prompt must have at least one token");
             }
@@ -94,14 +112,42 @@ public final class Generator {
      *     token ids; stop-string text is cut from {@code text})
      * @param logprobs log-prob of each token at temperature 1
      * @param text the detokenized text, cut before a matched stop string
-     * @param finishReason {@code stop} or {@code length}
+     * @param finishReason {@code stop}, {@code length} or {@code abort}
      * @param stopReason the matched stop string or stop token id, null for EOS or length
+     * @param topIds per token, the ids of the most likely alternatives (empty arrays unless requested)
+     * @param topLogprobs per token, their log-probs at temperature 1
      */
-    public record Sample(int[] tokenIds, float[] logprobs, String text, String finishReason, Object stopReason) {}
+    public record Sample(int[] tokenIds, float[] logprobs, String text, String finishReason, Object stopReason,
+            List<int[]> topIds, List<float[]> topLogprobs) {}
+
+    /**
+     * Observes generation as it happens (for streaming). Called on the generating thread after every
+     * token; implementations must be quick and must not call back into the generator.
+     */
+    public interface Listener {
+        /** A sample produced a token. */
+        void onToken(int request, int sample, int token, float logprob);
+
+        /** A sample finished. */
+        void onFinish(int request, int sample, Sample result);
+    }
+
+    private static final Listener SILENT = new Listener() {
+        @Override
+        public void onToken(int request, int sample, int token, float logprob) {}
+
+        @Override
+        public void onFinish(int request, int sample, Sample result) {}
+    };
 
     /** Generates {@code n} samples for each request, batched together. */
     public List<List<Sample>> generate(List<Request> requests) {
-        return generate(requests, true);
+        return generate(requests, true, SILENT);
+    }
+
+    /** Generates with the KV cache, reporting every token to {@code listener}. */
+    public List<List<Sample>> generate(List<Request> requests, Listener listener) {
+        return generate(requests, true, listener);
     }
 
     /**
@@ -109,19 +155,23 @@ public final class Generator {
      * gives the same result and exists to check and measure the cache.
      */
     public List<List<Sample>> generate(List<Request> requests, boolean useCache) {
+        return generate(requests, useCache, SILENT);
+    }
+
+    private List<List<Sample>> generate(List<Request> requests, boolean useCache, Listener listener) {
         List<Row> rows = new ArrayList<>();
         for (int r = 0; r < requests.size(); r++) {
             Request q = requests.get(r);
             long seed = q.params().seed() != null ? q.params().seed() : new Random().nextLong();
             for (int i = 0; i < q.params().n(); i++) {
-                rows.add(new Row(r, q, new Random(seed * 1_000_003L + i)));
+                rows.add(new Row(r, i, q, new Random(seed * 1_000_003L + i)));
             }
         }
         try (NDManager m = model.manager().newSubManager()) {
             if (useCache) {
-                runCached(m, rows);
+                runCached(m, rows, listener);
             } else {
-                runUncached(m, rows);
+                runUncached(m, rows, listener);
             }
         }
         List<List<Sample>> out = new ArrayList<>();
@@ -134,7 +184,7 @@ public final class Generator {
         return out;
     }
 
-    private void runCached(NDManager m, List<Row> rows) {
+    private void runCached(NDManager m, List<Row> rows, Listener listener) {
         int b = rows.size();
         int len = rows.stream().mapToInt(r -> r.prompt().length).max().orElseThrow();
         long[] ids = new long[b * len];
@@ -153,7 +203,7 @@ public final class Generator {
         KvCache cache = new KvCache(m, model.config().numLayers());
         try (NDManager step = m.newSubManager()) {
             float[] logits = lastLogits(step, active, ids, valid, pos, len, cache);
-            advance(active, logits);
+            advance(active, logits, listener);
         }
         while (true) {
             List<Integer> keep = new ArrayList<>();
@@ -187,12 +237,12 @@ public final class Generator {
             }
             try (NDManager step = m.newSubManager()) {
                 float[] logits = lastLogits(step, active, stepIds, stepValid, stepPos, 1, cache);
-                advance(active, logits);
+                advance(active, logits, listener);
             }
         }
     }
 
-    private void runUncached(NDManager m, List<Row> rows) {
+    private void runUncached(NDManager m, List<Row> rows, Listener listener) {
         for (Row row : rows) {
             List<Row> one = List.of(row);
             while (!row.done) {
@@ -205,7 +255,7 @@ public final class Generator {
                     pos[j] = j;
                 }
                 try (NDManager step = m.newSubManager()) {
-                    advance(one, lastLogits(step, one, ids, valid, pos, seq.length, null));
+                    advance(one, lastLogits(step, one, ids, valid, pos, seq.length, null), listener);
                 }
             }
         }
@@ -224,20 +274,49 @@ public final class Generator {
         return model.logits(last).toType(DataType.FLOAT32, false).toFloatArray();
     }
 
-    private void advance(List<Row> rows, float[] logits) {
+    private void advance(List<Row> rows, float[] logits, Listener listener) {
         int v = model.config().vocabSize();
         for (int i = 0; i < rows.size(); i++) {
             Row row = rows.get(i);
+            if (row.done) {
+                continue;
+            }
+            if (row.req.cancelled().getAsBoolean()) {
+                row.abort();
+                listener.onFinish(row.request, row.index, row.toSample());
+                continue;
+            }
             float[] l = Arrays.copyOfRange(logits, i * v, (i + 1) * v);
             int token = Sampling.choose(l, row.request().params(), row.random);
-            row.accept(token, (float) Sampling.logSoftmaxAt(l, token));
+            float lp = (float) Sampling.logSoftmaxAt(l, token);
+            int k = row.req.params().topLogprobs();
+            if (k > 0) {
+                int[] ids = Sampling.topK(l, Math.min(k, v));
+                float[] lps = new float[ids.length];
+                for (int j = 0; j < ids.length; j++) {
+                    lps[j] = (float) Sampling.logSoftmaxAt(l, ids[j]);
+                }
+                row.topIds.add(ids);
+                row.topLps.add(lps);
+            } else {
+                row.topIds.add(new int[0]);
+                row.topLps.add(new float[0]);
+            }
+            row.accept(token, lp);
+            listener.onToken(row.request, row.index, token, lp);
+            if (row.done) {
+                listener.onFinish(row.request, row.index, row.toSample());
+            }
         }
     }
 
     /** One sample being generated. */
     private final class Row {
         final int request;
+        final int index;
         final Request req;
+        final List<int[]> topIds = new ArrayList<>();
+        final List<float[]> topLps = new ArrayList<>();
         final Random random;
         final List<Integer> tokens = new ArrayList<>();
         final List<Float> logprobs = new ArrayList<>();
@@ -246,8 +325,9 @@ public final class Generator {
         Object stopReason;
         String text = "";
 
-        Row(int request, Request req, Random random) {
+        Row(int request, int index, Request req, Random random) {
             this.request = request;
+            this.index = index;
             this.req = req;
             this.random = random;
         }
@@ -300,6 +380,12 @@ public final class Generator {
             }
         }
 
+        void abort() {
+            done = true;
+            finishReason = "abort";
+            text = detokenizer.apply(ids(tokens.size()));
+        }
+
         int[] ids(int count) {
             int[] out = new int[count];
             for (int j = 0; j < count; j++) {
@@ -313,7 +399,7 @@ public final class Generator {
             for (int j = 0; j < lp.length; j++) {
                 lp[j] = logprobs.get(j);
             }
-            return new Sample(ids(tokens.size()), lp, text, finishReason, stopReason);
+            return new Sample(ids(tokens.size()), lp, text, finishReason, stopReason, List.copyOf(topIds), List.copyOf(topLps));
         }
     }
 }

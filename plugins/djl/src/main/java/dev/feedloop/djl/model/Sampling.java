@@ -71,6 +71,20 @@ final class Sampling {
         return order[keep - 1];
     }
 
+    /** The ids of the k largest logits, largest first (ties: lower id first). */
+    static int[] topK(float[] logits, int k) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> logits[b] != logits[a] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = order[i];
+        }
+        return out;
+    }
+
     static int argmax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) {
