@@ -125,8 +125,13 @@ public final class Generator {
      * token; implementations must be quick and must not call back into the generator.
      */
     public interface Listener {
-        /** A sample produced a token. */
-        void onToken(int request, int sample, int token, float logprob);
+        /**
+         * A sample produced a token.
+         *
+         * @param topIds ids of the most likely alternatives (empty unless {@code topLogprobs} was asked)
+         * @param topLogprobs their log-probs
+         */
+        void onToken(int request, int sample, int token, float logprob, int[] topIds, float[] topLogprobs);
 
         /** A sample finished. */
         void onFinish(int request, int sample, Sample result);
@@ -134,7 +139,7 @@ public final class Generator {
 
     private static final Listener SILENT = new Listener() {
         @Override
-        public void onToken(int request, int sample, int token, float logprob) {}
+        public void onToken(int request, int sample, int token, float logprob, int[] topIds, float[] topLogprobs) {}
 
         @Override
         public void onFinish(int request, int sample, Sample result) {}
@@ -303,7 +308,8 @@ public final class Generator {
                 row.topLps.add(new float[0]);
             }
             row.accept(token, lp);
-            listener.onToken(row.request, row.index, token, lp);
+            listener.onToken(row.request, row.index, token, lp, row.topIds.get(row.topIds.size() - 1),
+                    row.topLps.get(row.topLps.size() - 1));
             if (row.done) {
                 listener.onFinish(row.request, row.index, row.toSample());
             }
