@@ -15,9 +15,9 @@ import java.util.Set;
  * <p>Rules: the <b>promoted</b> version is the highest with status PROMOTED; the <b>candidate</b> is the
  * highest CANDIDATE above it; the <b>previous</b> promoted (the highest PROMOTED below the current one)
  * stays loaded for a fast rollback. Everything else that is loaded — ROLLED_BACK, RETIRED, older
- * versions — is retired once its requests drain. Traffic goes to the promoted version if it is active
- * (else to the newest active promoted version, else the base model), and the canary share to the
- * candidate if it is active. A version that failed verification is never activated.
+ * versions — is retired once its requests drain. Traffic goes only to versions the engine has loaded:
+ * to the promoted version (else the newest loaded promoted one, else the base model), and the canary
+ * share to the candidate. A version that failed verification is never activated.
  *
  * @param activate served names to activate, most important first
  * @param retire served names to unload
@@ -72,12 +72,13 @@ public record SwapPlan(List<AdapterRelease> activate, List<String> retire, Adapt
         }
         AdapterRelease route = null;
         for (AdapterRelease r : byVersionDesc) {
-            if (r.status() == AdapterRelease.Status.PROMOTED && keep.contains(r.servedName())) {
+            if (r.status() == AdapterRelease.Status.PROMOTED && keep.contains(r.servedName()) && loaded.contains(r.servedName())) {
                 route = r;
                 break;
             }
         }
-        AdapterRelease canary = candidate != null && keep.contains(candidate.servedName()) ? candidate : null;
+        AdapterRelease canary = candidate != null && keep.contains(candidate.servedName()) && loaded.contains(candidate.servedName())
+                ? candidate : null;
         return new SwapPlan(List.copyOf(activate), List.copyOf(retire), route, canary);
     }
 }
