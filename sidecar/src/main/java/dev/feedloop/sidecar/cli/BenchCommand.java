@@ -3,6 +3,7 @@ package dev.feedloop.sidecar.cli;
 import dev.feedloop.djl.bench.GenerateBench;
 import dev.feedloop.djl.bench.TrainBench;
 import dev.feedloop.sidecar.bench.CodecBench;
+import dev.feedloop.sidecar.bench.ServeBench;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,11 +107,28 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "serve", description = "Requests/s and tokens/s of the embedded serving engine.")
-    static final class Serve extends Unavailable.Command {
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Requests/s and tokens/s of feedloop serve with the tiny model, concurrent HTTP clients on loopback.")
+    static final class Serve implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--clients", defaultValue = "4", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--max-tokens", defaultValue = "32", description = "Tokens per request (default: ${DEFAULT-VALUE}).")
+        int maxTokens;
+
         @Override
-        String landsWith() {
-            return "this benchmark lands with issue #5 (Serving and hot-swap)";
+        public Integer call() throws Exception {
+            if (clients < 1 || clients > 256 || !(seconds > 0 && seconds <= 3600) || maxTokens < 1) {
+                throw new CommandFailedException("--clients must be 1..256, --seconds in (0, 3600], --max-tokens >= 1");
+            }
+            spec.commandLine().getOut().println(ServeBench.run(clients, seconds, maxTokens, spec.commandLine().getErr()));
+            return 0;
         }
     }
 

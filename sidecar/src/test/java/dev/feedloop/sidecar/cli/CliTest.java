@@ -62,8 +62,7 @@ class CliTest {
 
     @Test
     void commandsWhoseIssuesHaveNotLandedSaySoAndExit2() {
-        for (String[] args : new String[][] {{"tap"}, {"trainer"}, {"all"}, {"serve", "--model", "x"},
-                {"bench", "swap"}, {"bench", "ingest"}}) {
+        for (String[] args : new String[][] {{"tap"}, {"trainer"}, {"all"}, {"bench", "swap"}, {"bench", "ingest"}}) {
             Result r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Main.EXIT_USAGE);
             assertThat(r.err()).as(String.join(" ", args)).contains("not available yet").containsPattern("#\\d");
@@ -76,6 +75,13 @@ class CliTest {
         assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
         assertThat(r.err().lines()).containsExactly("feedloop: plugins.enabled names unknown plugin 'openai-judge'; available: "
                 + "{serving-backend=[], judge=[tie-judge], adapter-store=[], redactor=[]}");
+    }
+
+    @Test
+    void serveWithAMissingModelFailsWithOneLine() {
+        Result r = run("serve", "--model", "/nonexistent/model", "--port", "0");
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err().lines()).containsExactly("feedloop: /nonexistent/model is not a directory (expected a Hugging Face model directory)");
     }
 
     @Test
