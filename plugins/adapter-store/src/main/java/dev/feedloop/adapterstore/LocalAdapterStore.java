@@ -130,8 +130,15 @@ import java.util.stream.Stream;
  * the cache without any request, and a cached copy that no longer matches the release is discarded and fetched
  * again. The store never deletes cached versions otherwise.
  *
+ * <p><b>Metrics</b> ({@code <name>} is the plugin name, {@code local}): {@code feedloop_<name>_publish_total} and
+ * {@code feedloop_<name>_fetch_total} by {@code outcome} ({@code ok}, {@code already_published}, {@code not_found},
+ * {@code integrity}, {@code io}, or {@code error} for a failure that is not a {@link StoreException}),
+ * {@code feedloop_<name>_fetch_seconds} by {@code outcome}, and
+ * {@code feedloop_<name>_fetch_bytes_total} by {@code source} ({@code origin} or {@code cache}).
+ *
  * <p><b>Threading:</b> {@link #publish} and {@link #fetch} return at once; the work runs on
- * {@link PluginContext#blockingExecutor()}, one task per call. Instances are thread-safe.
+ * {@link PluginContext#blockingExecutor()}, one task per call, and the stage completes on that thread with exactly
+ * the exception described (not wrapped). Instances are thread-safe.
  */
 public final class LocalAdapterStore implements AdapterStore {
     /** The name of the manifest written into every published version. */
@@ -189,7 +196,7 @@ public final class LocalAdapterStore implements AdapterStore {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sourceDirectory, "sourceDirectory");
         return run(() -> {
-            String outcome = "io";
+            String outcome = "error";
             try {
                 Published published = doPublish(name, version, sourceDirectory);
                 outcome = "ok";
@@ -215,7 +222,7 @@ public final class LocalAdapterStore implements AdapterStore {
         Path target = targetDirectory.toAbsolutePath().normalize();
         return run(() -> {
             long start = System.nanoTime();
-            String outcome = "io";
+            String outcome = "error";
             try {
                 doFetch(release, target);
                 outcome = "ok";
