@@ -34,6 +34,7 @@ final class RootServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService handlers;
     private final CountDownLatch released = new CountDownLatch(1);
+    private boolean stopped; // guarded by this
 
     /** Every request path, in arrival order. */
     final List<String> requests = new CopyOnWriteArrayList<>();
@@ -124,7 +125,11 @@ final class RootServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
         released.countDown();
         CountDownLatch g = gate;
         if (g != null) {
