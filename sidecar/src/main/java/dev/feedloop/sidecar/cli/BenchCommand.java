@@ -4,6 +4,7 @@ import dev.feedloop.djl.bench.GenerateBench;
 import dev.feedloop.djl.bench.TrainBench;
 import dev.feedloop.sidecar.bench.CodecBench;
 import dev.feedloop.sidecar.bench.ServeBench;
+import dev.feedloop.sidecar.bench.SwapBench;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,11 +100,25 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "swap", description = "Publish-to-first-served-response latency of adapter hot-swaps under load.")
-    static final class Swap extends Unavailable.Command {
+    @Command(name = "swap", mixinStandardHelpOptions = true,
+            description = "Publish-to-first-served-response latency of adapter hot-swaps under load, and failed requests.")
+    static final class Swap implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--swaps", defaultValue = "8", description = "Versions promoted one after another (default: ${DEFAULT-VALUE}).")
+        int swaps;
+
+        @Option(names = "--clients", defaultValue = "4", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+
         @Override
-        String landsWith() {
-            return "this benchmark lands with issue #5 (Serving and hot-swap)";
+        public Integer call() throws Exception {
+            if (swaps < 1 || swaps > 1000 || clients < 1 || clients > 64) {
+                throw new CommandFailedException("--swaps must be 1..1000 and --clients 1..64");
+            }
+            spec.commandLine().getOut().println(SwapBench.run(swaps, clients, spec.commandLine().getErr()));
+            return 0;
         }
     }
 
