@@ -33,7 +33,10 @@ import java.util.function.Predicate;
  * {@code UNAVAILABLE} after {@code timeout}, saying so; the directory is gone either way.
  *
  * <p><b>Listing</b> reports the {@code /v1/models} ids that are adapter cards (non-null {@code parent}) or that
- * name a directory under {@code NIM_PEFT_SOURCE} (NIM versions differ in what they put in {@code parent}).
+ * name a directory under {@code NIM_PEFT_SOURCE} (NIM versions differ in what they put in {@code parent}),
+ * except ids starting with {@code .}: adapter names cannot, and the hidden staging directory of a publication
+ * could be picked up for a moment by a NIM that scans hidden directories too (its config is copied last to
+ * keep that window small).
  *
  * <p><b>Sampling</b> uses the OpenAI-compatible routes like vLLM, without vLLM's extra request fields (NIM's
  * API layer is not guaranteed to accept them), so token ids come back only if the NIM sends them anyway.
@@ -103,8 +106,10 @@ final class NimBackend implements ServingBackend {
                 Async.onBlocking(blocking, () -> AdapterFiles.publishedNames(config.directory())),
                 (cards, names) -> {
                     Set<String> published = new HashSet<>(names);
-                    return cards.stream().filter(c -> c.isAdapter() || published.contains(c.id())).map(Card::id)
-                            .toList();
+                    // ids starting with '.' are never adapters: a NIM that also scans hidden directories may
+                    // briefly list a staging directory that is being renamed into place
+                    return cards.stream().filter(c -> c.isAdapter() || published.contains(c.id()))
+                            .map(Card::id).filter(id -> !id.startsWith(".")).toList();
                 });
         return Async.asBackendFailures(stage, STACK, "list adapters");
     }

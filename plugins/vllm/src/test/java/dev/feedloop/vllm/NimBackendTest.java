@@ -161,6 +161,18 @@ class NimBackendTest {
     }
 
     @Test
+    void aStagingDirectoryPickedUpByTheScannerIsNeverReported() throws Exception {
+        FakeVllm.Options options = new FakeVllm.Options();
+        start(options, scannedSource(options), Clock.systemUTC(), Map.of());
+        server.respondOnce("/v1/models", 200, "application/json", "{\"object\":\"list\",\"data\":["
+                + "{\"id\":\"tiny-llama\",\"root\":\"/models/tiny-llama\",\"parent\":null},"
+                + "{\"id\":\".staging-policy-v4-1b2c\",\"parent\":\"tiny-llama\"},"
+                + "{\"id\":\"policy-v3\",\"parent\":\"tiny-llama\"}]}");
+
+        assertThat(Await.result(backend.loadedAdapters())).containsExactly("policy-v3");
+    }
+
+    @Test
     void samplingSendsOnlyStandardOpenAiFields() throws Exception {
         FakeVllm.Options options = new FakeVllm.Options();
         start(options, scannedSource(options), Clock.systemUTC(), Map.of());
