@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The behaviour every {@link ServingBackend} must have: sampling returns {@code n} samples in index
  * order with consistent token ids and log-probs; adapters can be activated (idempotently), served,
- * listed and retired; and retiring an unknown adapter fails with {@link
- * BackendException.Reason#NOT_FOUND}.
+ * listed and retired; and sampling from, or retiring, an adapter the engine does not have fails with
+ * {@link BackendException.Reason#NOT_FOUND}.
  *
  * <p>A plugin module depends on the {@code feedloop-contracts} test-jar and extends this class in a
  * {@code *ContractTest} class (usually an {@code *IT}-style test that starts the engine or a faithful
@@ -134,6 +134,14 @@ public abstract class ServingBackendContract {
         Stages.result(subject.retire(ADAPTER));
 
         assertThat(Stages.result(subject.loadedAdapters())).doesNotContain(ADAPTER);
+    }
+
+    @Test
+    void samplingAModelTheEngineDoesNotServeFailsWithNotFound() throws Exception {
+        BackendException e = Stages.failure(subject.sample(request("contract-never-loaded-v9", 1)),
+                BackendException.class);
+
+        assertThat(e.reason()).as("reason of %s", e).isEqualTo(BackendException.Reason.NOT_FOUND);
     }
 
     @Test
