@@ -14,23 +14,24 @@ class PluginCatalogTest {
     @Test
     void discoversProvidersListedInMetaInfServices() {
         assertThat(catalog.available()).containsExactly(
-                Map.entry("serving-backend", List.of()), Map.entry("judge", List.of("tie-judge")),
-                Map.entry("adapter-store", List.of()), Map.entry("redactor", List.of()));
+                Map.entry("serving-backend", List.of("lorax", "nim", "sglang", "vllm")), Map.entry("judge", List.of("tie-judge")),
+                Map.entry("adapter-store", List.of("local")), Map.entry("redactor", List.of()));
         assertThat(catalog.judges().get("tie-judge")).isInstanceOf(TieJudgeProvider.class);
     }
 
     @Test
     void resolvesEnabledNamesToTheirKind() {
-        assertThat(catalog.resolve(List.of("tie-judge"))).containsExactly(Map.entry("tie-judge", "judge"));
+        assertThat(catalog.resolve(List.of("tie-judge", "vllm", "local"))).containsExactly(Map.entry("tie-judge", "judge"),
+                Map.entry("vllm", "serving-backend"), Map.entry("local", "adapter-store"));
         assertThat(catalog.resolve(List.of())).isEmpty();
     }
 
     @Test
     void unknownPluginListsWhatIsAvailable() {
-        assertThatThrownBy(() -> catalog.resolve(List.of("tie-judge", "vllm")))
+        assertThatThrownBy(() -> catalog.resolve(List.of("tie-judge", "openai-judge")))
                 .isInstanceOf(PluginException.class)
-                .hasMessage("plugins.enabled names unknown plugin 'vllm'; available: "
-                        + "{serving-backend=[], judge=[tie-judge], adapter-store=[], redactor=[]}");
+                .hasMessage("plugins.enabled names unknown plugin 'openai-judge'; available: "
+                        + "{serving-backend=[lorax, nim, sglang, vllm], judge=[tie-judge], adapter-store=[local], redactor=[]}");
     }
 
     @Test
