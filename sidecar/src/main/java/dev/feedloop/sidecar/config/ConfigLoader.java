@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -237,7 +238,9 @@ public final class ConfigLoader {
 
         String bootstrap = (String) values.get(ConfigSchema.KAFKA_BOOTSTRAP.key());
         FeedloopConfig config = new FeedloopConfig(
-                new FeedloopConfig.TapConfig((Integer) values.get("tap.port"), (URI) values.get("tap.upstream")),
+                new FeedloopConfig.TapConfig((Integer) values.get("tap.port"), (URI) values.get("tap.upstream"),
+                        (String) values.get("tap.alias"), (String) values.get("tap.base-model"), (String) values.get("tap.tenant"),
+                        (Long) values.get("tap.max-body-bytes"), (Integer) values.get("tap.upstream-connections")),
                 new FeedloopConfig.ManagementConfig((Integer) values.get("management.port")),
                 new FeedloopConfig.KafkaConfig(bootstrap.isEmpty() ? Optional.empty() : Optional.of(bootstrap),
                         common, producer, consumer, admin),
@@ -255,7 +258,17 @@ public final class ConfigLoader {
                         (Integer) values.get("broker.port"),
                         (Integer) values.get("broker.controller-port"),
                         (Path) values.get("broker.data-dir")),
-                new FeedloopConfig.PluginsConfig(castList(values.get("plugins.enabled")), pluginSettings));
+                new FeedloopConfig.PluginsConfig(castList(values.get("plugins.enabled")), pluginSettings),
+                new FeedloopConfig.CaptureConfig((Double) values.get("capture.sample-rate"), (Long) values.get("capture.max-body-bytes"),
+                        (Integer) values.get("capture.queue-records"), (Long) values.get("capture.queue-bytes"),
+                        castList(values.get("capture.exclude-routes")), (String) values.get("capture.redactor")),
+                new FeedloopConfig.FeedbackConfig((String) values.get("feedback.token"), (String) values.get("feedback.token-file"),
+                        (Long) values.get("feedback.max-body-bytes"), (Integer) values.get("feedback.max-batch")),
+                new FeedloopConfig.SwapConfig((String) values.get("swap.backend"), (String) values.get("swap.store"),
+                        (Path) values.get("swap.cache-dir"), (Double) values.get("swap.canary-share"),
+                        (Integer) values.get("swap.max-lora-rank"), (Duration) values.get("swap.drain-timeout")),
+                new FeedloopConfig.CollectorConfig((Duration) values.get("collector.window"), (Integer) values.get("collector.max-entries")),
+                new FeedloopConfig.KServeConfig((String) values.get("kserve.topic")));
         if (new HashSet<>(config.topics().all()).size() != config.topics().all().size()) {
             throw new ConfigException("topics.* must name five different topics, got " + config.topics().all());
         }

@@ -3,6 +3,7 @@ package dev.feedloop.sidecar.config;
 import dev.feedloop.contracts.event.Topics;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,65 @@ public final class ConfigSchema {
             "Port of the tap's OpenAI-compatible proxy and feedback API.", false);
     static final Setting<URI> TAP_UPSTREAM = new Setting<>("tap.upstream", SettingType.httpUrl(),
             URI.create("http://127.0.0.1:8001"), "The serving engine the tap forwards to (same pod).", false);
+    private static final Pattern ALIAS = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final Pattern NAME_OR_EMPTY = Pattern.compile("|[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}");
+
+    static final Setting<String> TAP_ALIAS = new Setting<>("tap.alias", SettingType.string("a lower-case alias", ALIAS), "assistant",
+            "Public model name the tap routes: requests for it go to the promoted adapter, the canary share to the candidate.",
+            false);
+    static final Setting<String> TAP_BASE_MODEL = new Setting<>("tap.base-model",
+            SettingType.string("the engine's model name, or empty", NAME_OR_EMPTY), "",
+            "The engine's name for the base model (its --served-model-name); empty turns alias routing off.", false);
+    static final Setting<String> TAP_TENANT = new Setting<>("tap.tenant", SettingType.string("a lower-case tenant name", ALIAS),
+            "default", "Tenant recorded in captured events.", false);
+    static final Setting<Long> TAP_MAX_BODY = new Setting<>("tap.max-body-bytes", SettingType.bytes(1024, 1L << 30), 8L << 20,
+            "Largest request body the proxy accepts (413 above).", false);
+    static final Setting<Integer> TAP_POOL = new Setting<>("tap.upstream-connections", SettingType.integer(1, 10_000), 128,
+            "Keep-alive connections to the serving engine.", false);
+    static final Setting<Double> CAPTURE_SAMPLE = new Setting<>("capture.sample-rate", SettingType.fraction(), 1.0,
+            "Share of completed requests captured into Kafka.", false);
+    static final Setting<Long> CAPTURE_MAX_BODY = new Setting<>("capture.max-body-bytes", SettingType.bytes(1024, 1L << 30), 4L << 20,
+            "Requests or responses larger than this are served but not captured (counted).", false);
+    static final Setting<Integer> CAPTURE_QUEUE_RECORDS = new Setting<>("capture.queue-records", SettingType.integer(1, 10_000_000),
+            10_000, "Captured requests waiting for Kafka; beyond this they are dropped and counted.", false);
+    static final Setting<Long> CAPTURE_QUEUE_BYTES = new Setting<>("capture.queue-bytes", SettingType.bytes(1024, 1L << 34), 64L << 20,
+            "Bytes of captured requests waiting for Kafka; beyond this they are dropped and counted.", false);
+    static final Setting<List<String>> CAPTURE_EXCLUDE = new Setting<>("capture.exclude-routes",
+            SettingType.list("paths such as /v1/completions", Pattern.compile("/[A-Za-z0-9._/-]*")), List.of(),
+            "Routes that are proxied but never captured.", false);
+    static final Setting<String> CAPTURE_REDACTOR = new Setting<>("capture.redactor",
+            SettingType.string("a redactor plugin name, or none", Pattern.compile("none|" + PLUGIN_NAME.pattern())), "default",
+            "Redactor applied to prompts, responses and feedback text before anything leaves the pod.", false);
+    static final Setting<String> FEEDBACK_TOKEN = new Setting<>("feedback.token", SettingType.anyString(), "",
+            "Bearer token required by POST /v1/feedback (empty: feedback.token-file, else no authentication).", true);
+    static final Setting<String> FEEDBACK_TOKEN_FILE = new Setting<>("feedback.token-file",
+            SettingType.string("a file path, or empty", Pattern.compile("(?s).*")), "",
+            "File holding the feedback bearer token (a mounted Kubernetes secret).", false);
+    static final Setting<Long> FEEDBACK_MAX_BODY = new Setting<>("feedback.max-body-bytes", SettingType.bytes(1024, 1L << 30), 1L << 20,
+            "Largest POST /v1/feedback body (413 above).", false);
+    static final Setting<Integer> FEEDBACK_MAX_BATCH = new Setting<>("feedback.max-batch", SettingType.integer(1, 100_000), 1000,
+            "Most feedback events in one POST /v1/feedback.", false);
+    static final Setting<String> SWAP_BACKEND = new Setting<>("swap.backend",
+            SettingType.string("a serving-backend plugin name, or empty", Pattern.compile("|" + PLUGIN_NAME.pattern())), "",
+            "Serving-backend plugin the tap's swap agent drives (empty: no hot-swap; the alias goes to the base model).", false);
+    static final Setting<String> SWAP_STORE = new Setting<>("swap.store",
+            SettingType.string("an adapter-store plugin name", PLUGIN_NAME), "local", "Adapter-store plugin that fetches versions.", false);
+    static final Setting<Path> SWAP_CACHE = new Setting<>("swap.cache-dir", SettingType.path(), Path.of(".feedloop/adapters"),
+            "Where the tap keeps fetched, verified adapter versions.", false);
+    static final Setting<Double> SWAP_CANARY = new Setting<>("swap.canary-share", SettingType.fraction(), 0.1,
+            "Share of the alias's requests routed to a candidate version.", false);
+    static final Setting<Integer> SWAP_MAX_RANK = new Setting<>("swap.max-lora-rank", SettingType.integer(1, 4096), 64,
+            "Largest adapter rank the serving stack accepts; larger versions are refused.", false);
+    static final Setting<Duration> SWAP_DRAIN = new Setting<>("swap.drain-timeout", SettingType.duration(), Duration.ofSeconds(60),
+            "How long retiring a version waits for its in-flight requests.", false);
+    static final Setting<Duration> COLLECTOR_WINDOW = new Setting<>("collector.window", SettingType.duration(), Duration.ofMinutes(10),
+            "How long feedback waits for its inference record (and records wait for feedback).", false);
+    static final Setting<Integer> COLLECTOR_MAX = new Setting<>("collector.max-entries", SettingType.integer(1, 100_000_000), 100_000,
+            "Inference records and waiting feedback held for the join.", false);
+    static final Setting<String> KSERVE_TOPIC = new Setting<>("kserve.topic",
+            SettingType.string("a Kafka topic name, or empty", Pattern.compile("|[A-Za-z0-9._-]{1,249}")), "",
+            "Topic of KServe payload-logger CloudEvents to turn into inference records (empty: off).", false);
+
     static final Setting<Integer> MANAGEMENT_PORT = new Setting<>("management.port", SettingType.port(false), 9464,
             "Port for /metrics (Prometheus), /health/live and /health/ready.", false);
     static final Setting<String> KAFKA_BOOTSTRAP = new Setting<>("kafka.bootstrap.servers",
@@ -69,7 +129,12 @@ public final class ConfigSchema {
             TAP_PORT, TAP_UPSTREAM, MANAGEMENT_PORT, KAFKA_BOOTSTRAP,
             TOPIC_INFERENCE, TOPIC_FEEDBACK, TOPIC_PREFERENCES, TOPIC_ADAPTERS, TOPIC_DEAD_LETTER,
             TOPICS_PARTITIONS, TOPICS_REPLICATION, TOPICS_CREATE,
-            BROKER_HOST, BROKER_PORT, BROKER_CONTROLLER_PORT, BROKER_DATA_DIR, PLUGINS_ENABLED);
+            BROKER_HOST, BROKER_PORT, BROKER_CONTROLLER_PORT, BROKER_DATA_DIR, PLUGINS_ENABLED,
+            TAP_ALIAS, TAP_BASE_MODEL, TAP_TENANT, TAP_MAX_BODY, TAP_POOL,
+            CAPTURE_SAMPLE, CAPTURE_MAX_BODY, CAPTURE_QUEUE_RECORDS, CAPTURE_QUEUE_BYTES, CAPTURE_EXCLUDE, CAPTURE_REDACTOR,
+            FEEDBACK_TOKEN, FEEDBACK_TOKEN_FILE, FEEDBACK_MAX_BODY, FEEDBACK_MAX_BATCH,
+            SWAP_BACKEND, SWAP_STORE, SWAP_CACHE, SWAP_CANARY, SWAP_MAX_RANK, SWAP_DRAIN,
+            COLLECTOR_WINDOW, COLLECTOR_MAX, KSERVE_TOPIC);
 
     private static final Map<String, Setting<?>> BY_KEY = new LinkedHashMap<>();
 

@@ -3,6 +3,7 @@ package dev.feedloop.sidecar.config;
 import dev.feedloop.contracts.event.EventType;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +26,72 @@ public record FeedloopConfig(
         KafkaConfig kafka,
         TopicsConfig topics,
         BrokerConfig broker,
-        PluginsConfig plugins) {
+        PluginsConfig plugins,
+        CaptureConfig capture,
+        FeedbackConfig feedback,
+        SwapConfig swap,
+        CollectorConfig collector,
+        KServeConfig kserve) {
 
     /**
      * @param port proxy and feedback API port
      * @param upstream the serving engine
+     * @param alias the public alias the tap routes
+     * @param baseModel the engine's name for the base model; empty disables alias routing
+     * @param tenant tenant recorded in captured events
+     * @param maxBodyBytes largest request body accepted
+     * @param upstreamConnections keep-alive pool size toward the engine
      */
-    public record TapConfig(int port, URI upstream) {}
+    public record TapConfig(int port, URI upstream, String alias, String baseModel, String tenant, long maxBodyBytes,
+            int upstreamConnections) {}
+
+    /**
+     * @param sampleRate share of requests captured
+     * @param maxBodyBytes larger exchanges are not captured
+     * @param queueRecords capture queue length
+     * @param queueBytes capture queue bytes
+     * @param excludeRoutes routes never captured
+     * @param redactor redactor plugin name, or {@code none}
+     */
+    public record CaptureConfig(double sampleRate, long maxBodyBytes, int queueRecords, long queueBytes, List<String> excludeRoutes,
+            String redactor) {
+        public CaptureConfig {
+            excludeRoutes = List.copyOf(excludeRoutes);
+        }
+    }
+
+    /**
+     * @param token bearer token (empty: see tokenFile)
+     * @param tokenFile file holding the token, or empty
+     * @param maxBodyBytes largest body
+     * @param maxBatch most events per request
+     */
+    public record FeedbackConfig(String token, String tokenFile, long maxBodyBytes, int maxBatch) {
+        @Override
+        public String toString() {
+            return "FeedbackConfig[token=" + (token.isEmpty() ? "" : "[redacted]") + ", tokenFile=" + tokenFile + ", maxBodyBytes="
+                    + maxBodyBytes + ", maxBatch=" + maxBatch + "]";
+        }
+    }
+
+    /**
+     * @param backend serving-backend plugin, empty for no swap agent
+     * @param store adapter-store plugin
+     * @param cacheDir fetched versions
+     * @param canaryShare canary share
+     * @param maxLoraRank largest accepted rank
+     * @param drainTimeout retirement drain wait
+     */
+    public record SwapConfig(String backend, String store, Path cacheDir, double canaryShare, int maxLoraRank, Duration drainTimeout) {}
+
+    /**
+     * @param window join window
+     * @param maxEntries cached records and waiting feedback
+     */
+    public record CollectorConfig(Duration window, int maxEntries) {}
+
+    /** @param topic KServe payload-logger topic, empty when off */
+    public record KServeConfig(String topic) {}
 
     /** @param port metrics and health port */
     public record ManagementConfig(int port) {}

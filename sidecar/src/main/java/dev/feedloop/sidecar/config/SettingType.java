@@ -1,9 +1,11 @@
 package dev.feedloop.sidecar.config;
 
+import dev.feedloop.contracts.spi.PluginContext;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -105,6 +107,60 @@ abstract class SettingType<T> {
                 } catch (URISyntaxException e) {
                     throw new IllegalArgumentException(e.getMessage(), e);
                 }
+            }
+        };
+    }
+
+    static SettingType<Duration> duration() {
+        return new SettingType<>("a duration such as 250ms, 30s, 10m, 1h or PT30S") {
+            @Override
+            Duration parse(Object raw) {
+                Duration d = PluginContext.parseDuration(scalar(raw));
+                if (d == null || d.isNegative()) {
+                    throw new IllegalArgumentException("not a duration");
+                }
+                return d;
+            }
+
+            @Override
+            String render(Duration value) {
+                long ms = value.toMillis();
+                return ms % 1000 != 0 ? ms + "ms" : ms % 60_000 != 0 ? ms / 1000 + "s" : ms / 60_000 + "m";
+            }
+        };
+    }
+
+    static SettingType<Long> bytes(long min, long max) {
+        return new SettingType<>("a size from " + min + " bytes to " + max + " bytes, e.g. 1048576, 512KiB, 64MiB or 1GiB") {
+            @Override
+            Long parse(Object raw) {
+                String s = scalar(raw);
+                long factor = 1;
+                for (String[] unit : new String[][] {{"KiB", "1024"}, {"MiB", "1048576"}, {"GiB", "1073741824"}, {"B", "1"}}) {
+                    if (s.endsWith(unit[0])) {
+                        factor = Long.parseLong(unit[1]);
+                        s = s.substring(0, s.length() - unit[0].length()).trim();
+                        break;
+                    }
+                }
+                long v = Math.multiplyExact(Long.parseLong(s), factor);
+                if (v < min || v > max) {
+                    throw new IllegalArgumentException("out of range");
+                }
+                return v;
+            }
+        };
+    }
+
+    static SettingType<Double> fraction() {
+        return new SettingType<>("a number from 0 to 1") {
+            @Override
+            Double parse(Object raw) {
+                double v = Double.parseDouble(scalar(raw));
+                if (!(v >= 0 && v <= 1)) {
+                    throw new IllegalArgumentException("out of range");
+                }
+                return v;
             }
         };
     }
