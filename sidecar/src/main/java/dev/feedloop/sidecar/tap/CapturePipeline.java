@@ -1,0 +1,153 @@
+package dev.feedloop.sidecar.tap;
+
+import dev.feedloop.contracts.event.InferenceRecord;
+import dev.feedloop.sidecar.kafka.EventRecords;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves captured exchanges from the proxy to Kafka without ever making a client wait.
+ *
+ * <p>The proxy {@link #offer}s a finished exchange after the response has been sent; the offer never
+ * blocks: when the queue is full (by count or by bytes) the exchange is dropped and counted. One
+ * dedicated thread builds the {@link InferenceRecord} (parse, redact, validate) and hands it to an
+ * idempotent producer; a send that fails (Kafka down beyond the producer's delivery timeout, or its
+ * buffer full beyond {@code max.block.ms}) is dropped and counted too. Nothing is lost silently:
+ * every exchange ends in exactly one of the counters {@code published}, {@code dropped{reason}}.
+ *
+ * @param <T> the captured exchange
+ */
+public final class CapturePipeline<T> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CapturePipeline.class);
+
+    /** A queued exchange and its size in bytes. */
+    private record Item<T>(T exchange, long bytes) {}
+
+    private final BlockingQueue<Item<T>> queue;
+    private final long maxBytes;
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final Function<T, InferenceRecord> assemble;
+    private final Producer<byte[], byte[]> producer;
+    private final String topic;
+    private final String source;
+    private final MeterRegistry registry;
+    private final Counter offered;
+    private final Counter published;
+    private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+
+    /**
+     * @param assemble turns an exchange into a (redacted) record; may throw to reject it
+     * @param source CloudEvents source of this tap
+     */
+    public CapturePipeline(int maxRecords, long maxBytes, Function<T, InferenceRecord> assemble, Producer<byte[], byte[]> producer,
+            String topic, String source, MeterRegistry registry) {
+        this.queue = new ArrayBlockingQueue<>(maxRecords);
+        this.maxBytes = maxBytes;
+        this.assemble = assemble;
+        this.producer = producer;
+        this.topic = topic;
+        this.source = source;
+        this.registry = registry;
+        this.offered = Counter.builder("feedloop.tap.captured").description("exchanges offered to the capture queue").register(registry);
+        this.published = Counter.builder("feedloop.tap.published").description("inference records acknowledged by Kafka")
+                .register(registry);
+        Gauge.builder("feedloop.tap.queue.records", queue, BlockingQueue::size).register(registry);
+        Gauge.builder("feedloop.tap.queue.bytes", queuedBytes, AtomicLong::get).baseUnit("bytes").register(registry);
+        this.thread = new Thread(this::run, "feedloop-tap-capture");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /**
+     * Queues an exchange without blocking.
+     *
+     * @return false if it was dropped because the queue is full
+     */
+    public boolean offer(T exchange, long bytes) {
+        offered.increment();
+        if (queuedBytes.addAndGet(bytes) > maxBytes) {
+            queuedBytes.addAndGet(-bytes);
+            drop("queue_full");
+            return false;
+        }
+        if (!queue.offer(new Item<>(exchange, bytes))) {
+            queuedBytes.addAndGet(-bytes);
+            drop("queue_full");
+            return false;
+        }
+        return true;
+    }
+
+    /** Counts a drop (also used by the proxy for exchanges it does not capture). */
+    public void drop(String reason) {
+        dropped.computeIfAbsent(reason, r -> Counter.builder("feedloop.tap.dropped").tag("reason", r)
+                .description("captured exchanges not published, by reason").register(registry)).increment();
+    }
+
+    private void run() {
+        while (running.get() || !queue.isEmpty()) {
+            Item<T> item;
+            try {
+                item = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (item == null) {
+                continue;
+            }
+            queuedBytes.addAndGet(-item.bytes());
+            InferenceRecord record;
+            try {
+                record = assemble.apply(item.exchange());
+            } catch (RuntimeException e) {
+                LOG.debug("capture rejected an exchange: {}", e.getMessage());
+                drop("unparseable");
+                continue;
+            }
+            try {
+                producer.send(EventRecords.toRecord(topic, record, source, record.traceparent()), (meta, error) -> {
+                    if (error == null) {
+                        published.increment();
+                    } else {
+                        drop("kafka");
+                    }
+                });
+            } catch (RuntimeException e) {
+                // buffer full for longer than max.block.ms, or the producer is closed
+                drop("kafka");
+            }
+        }
+    }
+
+    /** Exchanges waiting. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Stops taking new work after the queue is drained (bounded wait), then flushes the producer. */
+    @Override
+    public void close() {
+        running.set(false);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread.interrupt();
+        producer.flush();
+    }
+}

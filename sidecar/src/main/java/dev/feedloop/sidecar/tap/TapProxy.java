@@ -1,0 +1,309 @@
+package dev.feedloop.sidecar.tap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.feedloop.contracts.codec.CloudEventHeaders;
+import dev.feedloop.contracts.event.InferenceRecord;
+import dev.feedloop.sidecar.config.FeedloopConfig;
+import dev.feedloop.sidecar.swap.InFlight;
+import dev.feedloop.sidecar.swap.RoutingTable;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * The tap: an OpenAI-compatible reverse proxy in front of the local serving engine.
+ *
+ * <p><b>Contract: the tap never makes serving worse.</b> Every request is forwarded; responses are
+ * relayed as they arrive (SSE chunk by chunk, byte for byte, with backpressure); upstream errors are
+ * relayed unchanged; a client that goes away cancels the upstream request. Only after the response has
+ * completed is the exchange offered to the {@link CapturePipeline}, which never blocks and never fails
+ * the request. {@code /v1/chat/completions} and {@code /v1/completions} are captured and get an
+ * {@code x-feedloop-inference-id} header; a request for the public alias is routed to the promoted
+ * adapter (or the canary) from the {@link RoutingTable}. Other paths pass through untouched.
+ *
+ * <p>Threading: everything runs on this verticle's event loop; nothing blocks.
+ */
+public final class TapProxy extends VerticleBase {
+    /** Response header carrying the inference id the application sends feedback against. */
+    public static final String INFERENCE_ID_HEADER = "x-feedloop-inference-id";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+            "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
+    private static final Set<String> CAPTURED = Set.of("/v1/chat/completions", "/v1/completions");
+
+    private final FeedloopConfig.TapConfig tap;
+    private final FeedloopConfig.CaptureConfig capture;
+    private final RoutingTable routing;
+    private final InFlight inFlight;
+    private final CapturePipeline<TapExchange> pipeline;
+    private final Consumer<Router> extraRoutes;
+    private final MeterRegistry registry;
+    private HttpClient upstream;
+    private HttpServer server;
+    private Counter upstreamErrors;
+    private Counter aborted;
+
+    /**
+     * @param extraRoutes adds the tap's own routes (the feedback API) before the proxy catch-all
+     */
+    public TapProxy(FeedloopConfig.TapConfig tap, FeedloopConfig.CaptureConfig capture, RoutingTable routing, InFlight inFlight,
+            CapturePipeline<TapExchange> pipeline, Consumer<Router> extraRoutes, MeterRegistry registry) {
+        this.tap = tap;
+        this.capture = capture;
+        this.routing = routing;
+        this.inFlight = inFlight;
+        this.pipeline = pipeline;
+        this.extraRoutes = extraRoutes;
+        this.registry = registry;
+    }
+
+    /** The bound port. */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    @Override
+    public Future<?> start() {
+        URI u = tap.upstream();
+        upstream = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setDefaultHost(u.getHost())
+                .setDefaultPort(u.getPort() > 0 ? u.getPort() : ("https".equals(u.getScheme()) ? 443 : 80))
+                .setSsl("https".equals(u.getScheme())).setTcpNoDelay(true).setIdleTimeout(60),
+                new PoolOptions().setHttp1MaxSize(tap.upstreamConnections()));
+        upstreamErrors = Counter.builder("feedloop.tap.upstream.errors").description("requests the engine could not be reached for")
+                .register(registry);
+        aborted = Counter.builder("feedloop.tap.client.aborted").description("clients that went away before the response ended")
+                .register(registry);
+        Router router = Router.router(vertx);
+        extraRoutes.accept(router);
+        router.route().handler(BodyHandler.create().setBodyLimit(tap.maxBodyBytes()).setHandleFileUploads(false));
+        router.route().handler(this::proxy);
+        server = vertx.createHttpServer();
+        return server.requestHandler(router).listen(tap.port(), "0.0.0.0");
+    }
+
+    private void proxy(RoutingContext ctx) {
+        HttpServerRequest in = ctx.request();
+        HttpServerResponse out = ctx.response();
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        String path = in.path();
+        boolean generation = in.method().name().equals("POST") && CAPTURED.contains(path);
+        Buffer body = ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
+        byte[] original = body.getBytes();
+        String traceparent = in.getHeader(CloudEventHeaders.TRACEPARENT);
+        if (traceparent == null || !CloudEventHeaders.isValidTraceparent(traceparent)) {
+            traceparent = newTraceparent();
+        }
+        String inferenceId = generation ? UUID.randomUUID().toString() : null;
+        String alias = null;
+        RoutingTable.Decision decision = null;
+        Buffer forward = body;
+        if (generation) {
+            JsonNode json = parse(original);
+            String model = json != null && json.path("model").isTextual() ? json.get("model").asText() : null;
+            if (model != null && model.equals(tap.alias()) && !tap.baseModel().isEmpty()) {
+                decision = routing.route(tap.alias(), ThreadLocalRandom.current().nextDouble());
+                if (decision != null) {
+                    alias = model;
+                    ((ObjectNode) json).put("model", decision.servedModel());
+                    forward = Buffer.buffer(json.toString());
+                }
+            }
+            if (decision == null) {
+                decision = new RoutingTable.Decision(model == null ? "" : model, null, policyVersionOf(model), InferenceRecord.Route.DIRECT);
+            }
+        }
+        String served = decision == null ? null : decision.servedModel();
+        if (served != null) {
+            inFlight.begin(served);
+        }
+        RequestOptions options = new RequestOptions().setMethod(in.method()).setURI(in.uri());
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        in.headers().forEach((k, v) -> {
+            if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
+                headers.add(k, v);
+            }
+        });
+        headers.set(CloudEventHeaders.TRACEPARENT, traceparent);
+        options.setHeaders(headers);
+        Buffer toSend = forward;
+        String trace = traceparent;
+        String aliasFinal = alias;
+        RoutingTable.Decision decisionFinal = decision;
+        boolean capturing = generation && !capture.excludeRoutes().contains(path)
+                && ThreadLocalRandom.current().nextDouble() < capture.sampleRate();
+        if (generation && !capturing) {
+            pipeline.drop(capture.excludeRoutes().contains(path) ? "excluded_route" : "sampled_out");
+        }
+        upstream.request(options).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(out, served, ar.cause());
+                return;
+            }
+            HttpClientRequest req = ar.result();
+            out.closeHandler(v -> {
+                if (!out.ended()) {
+                    aborted.increment();
+                    req.reset();
+                    if (served != null) {
+                        inFlight.end(served);
+                    }
+                }
+            });
+            req.send(toSend).onComplete(rr -> {
+                if (rr.failed()) {
+                    fail(out, served, rr.cause());
+                    return;
+                }
+                relay(rr.result(), out, inferenceId, capturing, new Capture(inferenceId, path, original, started, t0, aliasFinal,
+                        decisionFinal, trace, served));
+            });
+        });
+    }
+
+    /** What is known of an exchange before its response. */
+    private record Capture(String inferenceId, String path, byte[] request, Instant started, long t0, String alias,
+            RoutingTable.Decision decision, String traceparent, String served) {}
+
+    private void relay(HttpClientResponse resp, HttpServerResponse out, String inferenceId, boolean capturing, Capture c) {
+        out.setStatusCode(resp.statusCode());
+        out.setStatusMessage(resp.statusMessage());
+        resp.headers().forEach((k, v) -> {
+            if (!HOP_BY_HOP.contains(k.toLowerCase(Locale.ROOT))) {
+                out.headers().add(k, v);
+            }
+        });
+        String length = resp.getHeader("content-length");
+        if (length != null) {
+            out.putHeader("content-length", length);
+        } else {
+            out.setChunked(true);
+        }
+        if (inferenceId != null) {
+            out.putHeader(INFERENCE_ID_HEADER, inferenceId);
+        }
+        boolean stream = String.valueOf(resp.getHeader("content-type")).startsWith("text/event-stream");
+        ByteArrayOutputStream captured = capturing ? new ByteArrayOutputStream() : null;
+        long[] firstByte = {-1};
+        boolean[] tooBig = {false};
+        resp.handler(chunk -> {
+            if (firstByte[0] < 0) {
+                firstByte[0] = System.nanoTime();
+            }
+            out.write(chunk);
+            if (captured != null && !tooBig[0]) {
+                if (captured.size() + chunk.length() + c.request().length > capture.maxBodyBytes()) {
+                    tooBig[0] = true;
+                } else {
+                    captured.writeBytes(chunk.getBytes());
+                }
+            }
+            if (out.writeQueueFull()) {
+                resp.pause();
+                out.drainHandler(v -> resp.resume());
+            }
+        });
+        resp.exceptionHandler(e -> {
+            upstreamErrors.increment();
+            if (!out.ended() && !out.closed()) {
+                out.reset();
+            }
+        });
+        resp.endHandler(v -> {
+            if (out.closed()) {
+                return;
+            }
+            out.end();
+            if (c.served() != null) {
+                inFlight.end(c.served());
+            }
+            if (captured == null) {
+                return;
+            }
+            if (tooBig[0]) {
+                pipeline.drop("too_large");
+                return;
+            }
+            Double firstMs = stream && firstByte[0] > 0 ? (firstByte[0] - c.t0()) / 1e6 : null;
+            TapExchange ex = new TapExchange(c.inferenceId(), c.path(), c.request(), captured.toByteArray(), resp.statusCode(),
+                    c.started(), Instant.now(), firstMs, c.alias(), c.decision(), c.traceparent());
+            pipeline.offer(ex, ex.bytes());
+        });
+    }
+
+    private void fail(HttpServerResponse out, String served, Throwable cause) {
+        upstreamErrors.increment();
+        if (served != null) {
+            inFlight.end(served);
+        }
+        if (out.ended() || out.closed()) {
+            return;
+        }
+        ObjectNode e = JSON.createObjectNode();
+        ObjectNode err = e.putObject("error");
+        err.put("message", "the serving engine at " + tap.upstream() + " is unreachable: " + cause.getMessage());
+        err.put("type", "ServiceUnavailableError");
+        err.putNull("param");
+        err.put("code", 502);
+        out.setStatusCode(502).putHeader("Content-Type", "application/json").end(e.toString());
+    }
+
+    /** N for a model named {@code <alias>-v<N>}, else 0. */
+    private long policyVersionOf(String model) {
+        String prefix = tap.alias() + "-v";
+        if (model != null && model.startsWith(prefix)) {
+            try {
+                return Long.parseLong(model.substring(prefix.length()));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            return n != null && n.isObject() ? n : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String newTraceparent() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return String.format("00-%016x%016x-%016x-01", r.nextLong() | 1, r.nextLong(), r.nextLong() | 1);
+    }
+
+    @Override
+    public Future<?> stop() {
+        return upstream == null ? Future.succeededFuture() : upstream.close();
+    }
+}
