@@ -1,8 +1,14 @@
 package dev.feedloop.sidecar.cli;
 
+import dev.feedloop.contracts.spi.PluginException;
+import dev.feedloop.sidecar.config.FeedloopConfig;
 import dev.feedloop.sidecar.config.LoadedConfig;
 import dev.feedloop.sidecar.plugin.PluginCatalog;
+import dev.feedloop.sidecar.tap.TapRecords;
+import dev.feedloop.sidecar.tap.TapRuntime;
+import java.time.Clock;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,11 +33,31 @@ final class RoleCommands {
                 spec.commandLine().getOut().flush();
                 return 0;
             }
-            PluginCatalog.load(Thread.currentThread().getContextClassLoader()).resolve(loaded.config().plugins().enabled());
-            return run(loaded);
+            PluginCatalog catalog = PluginCatalog.load(Thread.currentThread().getContextClassLoader());
+            catalog.resolve(loaded.config().plugins().enabled());
+            return run(loaded, catalog);
         }
 
-        abstract Integer run(LoadedConfig loaded);
+        abstract Integer run(LoadedConfig loaded, PluginCatalog catalog);
+
+        /** Blocks until the JVM is asked to stop, then closes the role. */
+        Integer runUntilStopped(AutoCloseable role, String name) {
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    role.close();
+                } catch (Exception e) {
+                    System.err.println("feedloop " + name + ": did not stop cleanly: " + e);
+                }
+                stopped.countDown();
+            }, "feedloop-" + name + "-shutdown"));
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 0;
+        }
     }
 
     @Command(name = "tap", mixinStandardHelpOptions = true,
@@ -39,8 +65,19 @@ final class RoleCommands {
                     + "adapter hot-swap and alias routing.")
     static final class Tap extends Role {
         @Override
-        Integer run(LoadedConfig loaded) {
-            return Unavailable.report(spec, "the tap role lands with issue #6 (Tap: traffic capture, feedback API, redaction)");
+        Integer run(LoadedConfig loaded, PluginCatalog catalog) {
+            FeedloopConfig c = loaded.config();
+            TapRuntime tap;
+            try {
+                tap = TapRuntime.start(c, catalog, Clock.systemUTC(), TapRecords.assembler(c.tap().tenant()));
+            } catch (IllegalArgumentException | PluginException e) {
+                throw new CommandFailedException(e.getMessage());
+            }
+            spec.commandLine().getOut().println("feedloop tap: ready on " + tap.baseUrl() + " -> " + c.tap().upstream() + " (alias '"
+                    + c.tap().alias() + "'), capture to " + c.topics().inference() + ", feedback to " + c.topics().feedback()
+                    + ", metrics on :" + tap.managementPort() + "/metrics");
+            spec.commandLine().getOut().flush();
+            return runUntilStopped(tap, "tap");
         }
     }
 
@@ -48,7 +85,7 @@ final class RoleCommands {
             description = "Run the trainer role: collector, OAIF judge, replay buffer, online DPO on LoRA, gate and rollout.")
     static final class Trainer extends Role {
         @Override
-        Integer run(LoadedConfig loaded) {
+        Integer run(LoadedConfig loaded, PluginCatalog catalog) {
             return Unavailable.report(spec, "the trainer role lands after issues #4 (policy engine) and #6 (collector)");
         }
     }
@@ -57,7 +94,7 @@ final class RoleCommands {
             description = "Run every role in one process; with no kafka.bootstrap.servers it starts the embedded broker.")
     static final class All extends Role {
         @Override
-        Integer run(LoadedConfig loaded) {
+        Integer run(LoadedConfig loaded, PluginCatalog catalog) {
             return Unavailable.report(spec, "the all-in-one role lands once the tap (#6) and trainer roles exist");
         }
     }

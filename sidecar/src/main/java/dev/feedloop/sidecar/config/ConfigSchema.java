@@ -29,8 +29,8 @@ public final class ConfigSchema {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
     static final Pattern PLUGIN_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
-    static final Setting<Integer> TAP_PORT = new Setting<>("tap.port", SettingType.port(false), 8000,
-            "Port of the tap's OpenAI-compatible proxy and feedback API.", false);
+    static final Setting<Integer> TAP_PORT = new Setting<>("tap.port", SettingType.port(true), 8000,
+            "Port of the tap's OpenAI-compatible proxy and feedback API (0: any free port).", false);
     static final Setting<URI> TAP_UPSTREAM = new Setting<>("tap.upstream", SettingType.httpUrl(),
             URI.create("http://127.0.0.1:8001"), "The serving engine the tap forwards to (same pod).", false);
     private static final Pattern ALIAS = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -71,6 +71,8 @@ public final class ConfigSchema {
             "Largest POST /v1/feedback body (413 above).", false);
     static final Setting<Integer> FEEDBACK_MAX_BATCH = new Setting<>("feedback.max-batch", SettingType.integer(1, 100_000), 1000,
             "Most feedback events in one POST /v1/feedback.", false);
+    static final Setting<Duration> FEEDBACK_DEDUPE = new Setting<>("feedback.dedupe-window", SettingType.duration(), Duration.ofHours(24),
+            "How long a feedback_id is remembered: a repeat inside the window is answered as a duplicate and not published again.", false);
     static final Setting<String> SWAP_BACKEND = new Setting<>("swap.backend",
             SettingType.string("a serving-backend plugin name, or empty", Pattern.compile("|" + PLUGIN_NAME.pattern())), "",
             "Serving-backend plugin the tap's swap agent drives (empty: no hot-swap; the alias goes to the base model).", false);
@@ -92,8 +94,8 @@ public final class ConfigSchema {
             SettingType.string("a Kafka topic name, or empty", Pattern.compile("|[A-Za-z0-9._-]{1,249}")), "",
             "Topic of KServe payload-logger CloudEvents to turn into inference records (empty: off).", false);
 
-    static final Setting<Integer> MANAGEMENT_PORT = new Setting<>("management.port", SettingType.port(false), 9464,
-            "Port for /metrics (Prometheus), /health/live and /health/ready.", false);
+    static final Setting<Integer> MANAGEMENT_PORT = new Setting<>("management.port", SettingType.port(true), 9464,
+            "Port for /metrics (Prometheus), /health/live and /health/ready (0: any free port).", false);
     static final Setting<String> KAFKA_BOOTSTRAP = new Setting<>("kafka.bootstrap.servers",
             SettingType.string("host:port[,host:port...] or empty", Pattern.compile("|[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")), "",
             "Kafka bootstrap servers. Empty: `demo` and `all` start the embedded broker; `tap` and `trainer` refuse to start.",
@@ -132,7 +134,7 @@ public final class ConfigSchema {
             BROKER_HOST, BROKER_PORT, BROKER_CONTROLLER_PORT, BROKER_DATA_DIR, PLUGINS_ENABLED,
             TAP_ALIAS, TAP_BASE_MODEL, TAP_TENANT, TAP_MAX_BODY, TAP_POOL,
             CAPTURE_SAMPLE, CAPTURE_MAX_BODY, CAPTURE_QUEUE_RECORDS, CAPTURE_QUEUE_BYTES, CAPTURE_EXCLUDE, CAPTURE_REDACTOR,
-            FEEDBACK_TOKEN, FEEDBACK_TOKEN_FILE, FEEDBACK_MAX_BODY, FEEDBACK_MAX_BATCH,
+            FEEDBACK_TOKEN, FEEDBACK_TOKEN_FILE, FEEDBACK_MAX_BODY, FEEDBACK_MAX_BATCH, FEEDBACK_DEDUPE,
             SWAP_BACKEND, SWAP_STORE, SWAP_CACHE, SWAP_CANARY, SWAP_MAX_RANK, SWAP_DRAIN,
             COLLECTOR_WINDOW, COLLECTOR_MAX, KSERVE_TOPIC);
 

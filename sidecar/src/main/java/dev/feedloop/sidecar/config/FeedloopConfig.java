@@ -65,12 +65,13 @@ public record FeedloopConfig(
      * @param tokenFile file holding the token, or empty
      * @param maxBodyBytes largest body
      * @param maxBatch most events per request
+     * @param dedupeWindow how long a feedback id is remembered
      */
-    public record FeedbackConfig(String token, String tokenFile, long maxBodyBytes, int maxBatch) {
+    public record FeedbackConfig(String token, String tokenFile, long maxBodyBytes, int maxBatch, Duration dedupeWindow) {
         @Override
         public String toString() {
             return "FeedbackConfig[token=" + (token.isEmpty() ? "" : "[redacted]") + ", tokenFile=" + tokenFile + ", maxBodyBytes="
-                    + maxBodyBytes + ", maxBatch=" + maxBatch + "]";
+                    + maxBodyBytes + ", maxBatch=" + maxBatch + ", dedupeWindow=" + dedupeWindow + "]";
         }
     }
 

@@ -45,12 +45,24 @@ public final class KafkaClients {
 
     /** Producer settings: idempotent, acks=all, lz4, small linger; then the operator's overrides. */
     public Map<String, Object> producerProps() {
+        return producerProps("producer", Map.of());
+    }
+
+    /**
+     * Producer settings for one use: the defaults above, then the use's own defaults (for example a
+     * short {@code max.block.ms} for a producer that must never hold up a request), then the operator's
+     * overrides, which always win.
+     *
+     * @param use suffix of the client id, e.g. {@code capture}
+     */
+    public Map<String, Object> producerProps(String use, Map<String, ?> useDefaults) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-producer");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientIdPrefix + "-" + use);
+        p.putAll(useDefaults);
         p.putAll(common(ProducerConfig.configNames()));
         p.putAll(config.producer());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -88,6 +100,11 @@ public final class KafkaClients {
     /** A new byte-array producer; the caller closes it. */
     public KafkaProducer<byte[], byte[]> producer() {
         return new KafkaProducer<>(producerProps());
+    }
+
+    /** A new byte-array producer for one use (see {@link #producerProps(String, Map)}); the caller closes it. */
+    public KafkaProducer<byte[], byte[]> producer(String use, Map<String, ?> useDefaults) {
+        return new KafkaProducer<>(producerProps(use, useDefaults));
     }
 
     /** A new byte-array consumer; the caller closes it and owns its thread. */

@@ -202,6 +202,7 @@ public final class OpenAiServer extends VerticleBase {
         }
         HttpServerResponse response = ctx.response();
         Context context = this.context;
+        String requestId = ctx.request().getHeader("X-Request-Id");
         vertx.executeBlocking(() -> chat ? OpenAiRequest.chat(body, engine) : OpenAiRequest.completion(body, engine), false)
                 .onComplete(ar -> {
                     if (ar.failed()) {
@@ -217,7 +218,7 @@ public final class OpenAiServer extends VerticleBase {
                         return;
                     }
                     String publicName = req.model() != null ? req.model() : engine.baseName();
-                    Session session = new Session(req, publicName, response, context);
+                    Session session = new Session(req, publicName, response, context, requestId);
                     ServingEngine.Job job = new ServingEngine.Job(req.prompts(), req.params(), model, session);
                     response.closeHandler(v -> job.cancel());
                     if (!engine.submit(job)) {
@@ -248,12 +249,14 @@ public final class OpenAiServer extends VerticleBase {
         private final AtomicBoolean started = new AtomicBoolean();
         private final int maxStop;
 
-        Session(OpenAiRequest req, String model, HttpServerResponse response, Context context) {
+        /** @param requestId the client's {@code X-Request-Id}, which vLLM uses as the response id's suffix, or null */
+        Session(OpenAiRequest req, String model, HttpServerResponse response, Context context, String requestId) {
             this.req = req;
             this.model = model;
             this.response = response;
             this.context = context;
-            this.id = (req.chat() ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+            this.id = (req.chat() ? "chatcmpl-" : "cmpl-")
+                    + (requestId != null ? requestId : UUID.randomUUID().toString().replace("-", ""));
             int n = req.params().n();
             this.choices = new Choice[req.prompts().size() * n];
             for (int i = 0; i < choices.length; i++) {

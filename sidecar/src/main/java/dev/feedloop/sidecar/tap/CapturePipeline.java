@@ -1,10 +1,13 @@
 package dev.feedloop.sidecar.tap;
 
+import dev.feedloop.contracts.codec.EventValidationException;
 import dev.feedloop.contracts.event.InferenceRecord;
+import dev.feedloop.sidecar.capture.CaptureException;
 import dev.feedloop.sidecar.kafka.EventRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -14,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,16 +114,25 @@ public final class CapturePipeline<T> implements AutoCloseable {
                 continue;
             }
             queuedBytes.addAndGet(-item.bytes());
-            InferenceRecord record;
+            ProducerRecord<byte[], byte[]> out;
             try {
-                record = assemble.apply(item.exchange());
-            } catch (RuntimeException e) {
+                InferenceRecord record = assemble.apply(item.exchange());
+                out = EventRecords.toRecord(topic, record, source, record.traceparent());
+            } catch (CaptureException e) {
                 LOG.debug("capture rejected an exchange: {}", e.getMessage());
-                drop("unparseable");
+                drop(e.reason().name().toLowerCase(Locale.ROOT));
+                continue;
+            } catch (EventValidationException e) {
+                LOG.warn("captured record breaks its schema: {}", e.getMessage());
+                drop("invalid_record");
+                continue;
+            } catch (RuntimeException e) {
+                LOG.warn("capture failed on an exchange", e);
+                drop("capture_error");
                 continue;
             }
             try {
-                producer.send(EventRecords.toRecord(topic, record, source, record.traceparent()), (meta, error) -> {
+                producer.send(out, (meta, error) -> {
                     if (error == null) {
                         published.increment();
                     } else {

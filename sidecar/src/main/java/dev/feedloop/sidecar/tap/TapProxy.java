@@ -34,7 +34,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /**
  * The tap: an OpenAI-compatible reverse proxy in front of the local serving engine.
@@ -63,7 +62,7 @@ public final class TapProxy extends VerticleBase {
     private final RoutingTable routing;
     private final InFlight inFlight;
     private final CapturePipeline<TapExchange> pipeline;
-    private final Consumer<Router> extraRoutes;
+    private final FeedbackApi feedback;
     private final MeterRegistry registry;
     private HttpClient upstream;
     private HttpServer server;
@@ -71,16 +70,16 @@ public final class TapProxy extends VerticleBase {
     private Counter aborted;
 
     /**
-     * @param extraRoutes adds the tap's own routes (the feedback API) before the proxy catch-all
+     * @param feedback the feedback API served on the same port, or null for none
      */
     public TapProxy(FeedloopConfig.TapConfig tap, FeedloopConfig.CaptureConfig capture, RoutingTable routing, InFlight inFlight,
-            CapturePipeline<TapExchange> pipeline, Consumer<Router> extraRoutes, MeterRegistry registry) {
+            CapturePipeline<TapExchange> pipeline, FeedbackApi feedback, MeterRegistry registry) {
         this.tap = tap;
         this.capture = capture;
         this.routing = routing;
         this.inFlight = inFlight;
         this.pipeline = pipeline;
-        this.extraRoutes = extraRoutes;
+        this.feedback = feedback;
         this.registry = registry;
     }
 
@@ -101,7 +100,17 @@ public final class TapProxy extends VerticleBase {
         aborted = Counter.builder("feedloop.tap.client.aborted").description("clients that went away before the response ended")
                 .register(registry);
         Router router = Router.router(vertx);
-        extraRoutes.accept(router);
+        if (feedback != null) {
+            feedback.mount(vertx, router);
+        }
+        router.errorHandler(413, ctx -> {
+            if (feedback != null && FeedbackApi.PATH.equals(ctx.request().path())) {
+                feedback.tooLarge(ctx);
+            } else {
+                openAiError(ctx.response(), 413, "the request body exceeds tap.max-body-bytes (" + tap.maxBodyBytes() + " bytes)",
+                        "BadRequestError");
+            }
+        });
         router.route().handler(BodyHandler.create().setBodyLimit(tap.maxBodyBytes()).setHandleFileUploads(false));
         router.route().handler(this::proxy);
         server = vertx.createHttpServer();
@@ -266,13 +275,22 @@ public final class TapProxy extends VerticleBase {
         if (out.ended() || out.closed()) {
             return;
         }
+        openAiError(out, 502, "the serving engine at " + tap.upstream() + " is unreachable: " + cause.getMessage(),
+                "ServiceUnavailableError");
+    }
+
+    /** An error in the engine's own shape ({@code {"error": {...}}}), so OpenAI clients raise it normally. */
+    private static void openAiError(HttpServerResponse out, int status, String message, String type) {
+        if (out.ended() || out.closed()) {
+            return;
+        }
         ObjectNode e = JSON.createObjectNode();
         ObjectNode err = e.putObject("error");
-        err.put("message", "the serving engine at " + tap.upstream() + " is unreachable: " + cause.getMessage());
-        err.put("type", "ServiceUnavailableError");
+        err.put("message", message);
+        err.put("type", type);
         err.putNull("param");
-        err.put("code", 502);
-        out.setStatusCode(502).putHeader("Content-Type", "application/json").end(e.toString());
+        err.put("code", status);
+        out.setStatusCode(status).putHeader("Content-Type", "application/json").end(e.toString());
     }
 
     /** N for a model named {@code <alias>-v<N>}, else 0. */

@@ -48,7 +48,7 @@ class CliTest {
         Files.writeString(bad, "tap:\n  port: eighty\n");
         Result r = run("tap", "--config", bad.toString());
         assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
-        assertThat(r.err()).isEqualTo("feedloop: tap.port = 'eighty' (from " + bad + "): must be an integer from 1 to 65535"
+        assertThat(r.err()).isEqualTo("feedloop: tap.port = 'eighty' (from " + bad + "): must be an integer from 0 to 65535"
                 + System.lineSeparator());
         assertThat(r.out()).isEmpty();
     }
@@ -62,11 +62,28 @@ class CliTest {
 
     @Test
     void commandsWhoseIssuesHaveNotLandedSaySoAndExit2() {
-        for (String[] args : new String[][] {{"tap"}, {"trainer"}, {"all"}, {"bench", "tap"}, {"bench", "ingest"}}) {
+        for (String[] args : new String[][] {{"trainer"}, {"all"}, {"bench", "tap"}, {"bench", "ingest"}}) {
             Result r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Main.EXIT_USAGE);
             assertThat(r.err()).as(String.join(" ", args)).contains("not available yet").containsPattern("#\\d");
         }
+    }
+
+    @Test
+    void tapWithoutABrokerFailsWithOneLine() {
+        Result r = run("tap", "--set", "tap.port=0", "--set", "management.port=0");
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err().lines()).containsExactly("feedloop: the tap role needs kafka.bootstrap.servers "
+                + "(FEEDLOOP_KAFKA_BOOTSTRAP_SERVERS); 'feedloop all' starts an embedded broker instead");
+    }
+
+    @Test
+    void tapWithAnUnknownRedactorFailsWithOneLine() {
+        Result r = run("tap", "--set", "kafka.bootstrap.servers=127.0.0.1:1", "--set", "capture.redactor=nosuch", "--set",
+                "tap.port=0", "--set", "management.port=0");
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err().lines()).hasSize(1).first().asString()
+                .startsWith("feedloop: capture.redactor names unknown redactor 'nosuch'; available: ");
     }
 
     @Test

@@ -72,9 +72,9 @@ class ConfigLoaderTest {
     void badValueNamesKeyValueSourceAndWhatIsAllowed() throws IOException {
         assertThatThrownBy(() -> load(yaml("tap:\n  port: eighty\n"), Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("tap.port = 'eighty' (from " + dir.resolve("feedloop.yaml") + "): must be an integer from 1 to 65535");
+                .hasMessage("tap.port = 'eighty' (from " + dir.resolve("feedloop.yaml") + "): must be an integer from 0 to 65535");
         assertThatThrownBy(() -> load(null, Map.of("FEEDLOOP_TAP_PORT", "70000")))
-                .hasMessage("tap.port = '70000' (from FEEDLOOP_TAP_PORT): must be an integer from 1 to 65535");
+                .hasMessage("tap.port = '70000' (from FEEDLOOP_TAP_PORT): must be an integer from 0 to 65535");
         assertThatThrownBy(() -> load(null, Map.of(), "tap.upstream=ftp://x"))
                 .hasMessageStartingWith("tap.upstream = 'ftp://x' (from --set): must be an http:// or https:// URL");
         assertThatThrownBy(() -> load(null, Map.of(), "topics.create=maybe"))
