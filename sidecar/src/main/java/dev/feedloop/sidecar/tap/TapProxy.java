@@ -146,7 +146,10 @@ public final class TapProxy extends VerticleBase {
                 }
             }
             if (decision == null) {
-                decision = new RoutingTable.Decision(model == null ? "" : model, null, policyVersionOf(model), InferenceRecord.Route.DIRECT);
+                long version = policyVersionOf(model);
+                String named = model != null ? model : tap.baseModel().isEmpty() ? "default" : tap.baseModel();
+                decision = new RoutingTable.Decision(named, version > 0 ? model : null, version,
+                        InferenceRecord.Route.DIRECT);
             }
         }
         String served = decision == null ? null : decision.servedModel();
