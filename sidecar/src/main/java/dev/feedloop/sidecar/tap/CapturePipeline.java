@@ -151,7 +151,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
         return queue.size();
     }
 
-    /** Stops taking new work after the queue is drained (bounded wait), then flushes the producer. */
+    /** Stops after the queue is drained into the producer (bounded wait); the owner closes the producer. */
     @Override
     public void close() {
         running.set(false);
@@ -161,6 +161,5 @@ public final class CapturePipeline<T> implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         thread.interrupt();
-        producer.flush();
     }
 }
