@@ -28,6 +28,7 @@ public final class AdapterFileServer extends VerticleBase {
     private final String host;
     private final int port;
     private HttpServer server;
+    private Router router;
 
     public AdapterFileServer(Path root, String host, int port) {
         this.root = root.toAbsolutePath().normalize();
@@ -40,6 +41,16 @@ public final class AdapterFileServer extends VerticleBase {
         return server.actualPort();
     }
 
+    /** The router (after start), for checking the routes against the OpenAPI document. */
+    public Router router() {
+        return router;
+    }
+
+    private static void notFound(HttpServerResponse response) {
+        response.setStatusCode(404).putHeader("Content-Type", "application/json")
+                .end("{\"code\":\"not_found\",\"message\":\"no such published adapter file\",\"details\":[]}");
+    }
+
     /** The base URL to configure as the store's {@code public-url}. */
     public String publicUrl() {
         return "http://" + host + ":" + actualPort() + PREFIX;
@@ -47,9 +58,9 @@ public final class AdapterFileServer extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        Router router = Router.router(vertx);
-        router.getWithRegex("/adapters/([^/]+)/([^/]+)/(.+)").handler(this::serve);
-        router.route().last().handler(ctx -> ctx.response().setStatusCode(404).end());
+        router = Router.router(vertx);
+        router.getWithRegex("/adapters/([^/]+)/([^/]+)/(.+)").setName("/adapters/{name}/{version}/{file}").handler(this::serve);
+        router.route().last().handler(ctx -> notFound(ctx.response()));
         server = vertx.createHttpServer();
         return server.requestHandler(router).listen(port, host);
     }
@@ -60,17 +71,17 @@ public final class AdapterFileServer extends VerticleBase {
         String file = ctx.pathParam("param2");
         HttpServerResponse response = ctx.response();
         if (!NAME.matcher(name).matches() || !VERSION.matcher(version).matches() || !FILE.matcher(file).matches()) {
-            response.setStatusCode(404).end();
+            notFound(response);
             return;
         }
         Path p = root.resolve(name).resolve(version).resolve(file).normalize();
         if (!p.startsWith(root)) {
-            response.setStatusCode(404).end();
+            notFound(response);
             return;
         }
         vertx.fileSystem().exists(p.toString()).onComplete(ar -> {
             if (ar.failed() || !ar.result()) {
-                response.setStatusCode(404).end();
+                notFound(response);
             } else {
                 response.putHeader("Content-Type", "application/octet-stream").sendFile(p.toString());
             }

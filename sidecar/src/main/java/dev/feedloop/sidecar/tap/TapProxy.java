@@ -66,6 +66,7 @@ public final class TapProxy extends VerticleBase {
     private final MeterRegistry registry;
     private HttpClient upstream;
     private HttpServer server;
+    private Router router;
     private Counter upstreamErrors;
     private Counter aborted;
 
@@ -88,6 +89,11 @@ public final class TapProxy extends VerticleBase {
         return server.actualPort();
     }
 
+    /** The router (after start), for checking the routes against the OpenAPI document. */
+    public Router router() {
+        return router;
+    }
+
     @Override
     public Future<?> start() {
         URI u = tap.upstream();
@@ -99,7 +105,7 @@ public final class TapProxy extends VerticleBase {
                 .register(registry);
         aborted = Counter.builder("feedloop.tap.client.aborted").description("clients that went away before the response ended")
                 .register(registry);
-        Router router = Router.router(vertx);
+        router = Router.router(vertx);
         if (feedback != null) {
             feedback.mount(vertx, router);
         }

@@ -247,6 +247,16 @@ public final class TapRuntime implements AutoCloseable {
         return management.actualPort();
     }
 
+    /** The proxy's router: the feedback API's routes and the proxy catch-all. */
+    public io.vertx.ext.web.Router proxyRouter() {
+        return proxy.router();
+    }
+
+    /** The management server's router. */
+    public io.vertx.ext.web.Router managementRouter() {
+        return management.router();
+    }
+
     /** The metrics registry. */
     public Metrics metrics() {
         return metrics;

@@ -18,6 +18,7 @@ public final class ManagementServer extends VerticleBase {
     private final String host;
     private final int port;
     private HttpServer server;
+    private Router router;
 
     /**
      * @param readiness named checks, e.g. {@code kafka -> true}; evaluated on each request, must be cheap
@@ -34,9 +35,14 @@ public final class ManagementServer extends VerticleBase {
         return server.actualPort();
     }
 
+    /** The router (after start), for checking the routes against the OpenAPI document. */
+    public Router router() {
+        return router;
+    }
+
     @Override
     public Future<?> start() {
-        Router router = Router.router(vertx);
+        router = Router.router(vertx);
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
