@@ -5,6 +5,7 @@ import dev.feedloop.djl.bench.TrainBench;
 import dev.feedloop.sidecar.bench.CodecBench;
 import dev.feedloop.sidecar.bench.ServeBench;
 import dev.feedloop.sidecar.bench.SwapBench;
+import dev.feedloop.sidecar.bench.TapBench;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,11 +148,29 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "tap", description = "Latency the tap adds and its throughput, streaming and not.")
-    static final class Tap extends Unavailable.Command {
+    @Command(name = "tap", mixinStandardHelpOptions = true,
+            description = {"Latency the tap adds and its throughput, streaming and not, and the tap process's peak memory.",
+                "The same upstream is called directly and through a 'feedloop tap' process, interleaved."})
+    static final class Tap implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rate", defaultValue = "200", description = "Open-loop requests/s to each path (default: ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--seconds", defaultValue = "15", description = "Measured seconds per mode (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--concurrency", defaultValue = "32", description = "Requests in flight in the throughput phase (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
         @Override
-        String landsWith() {
-            return "this benchmark lands with issue #6 (Tap)";
+        public Integer call() throws Exception {
+            if (rate <= 0 || rate > 5000 || seconds < 1 || seconds > 600 || concurrency < 1 || concurrency > 512) {
+                throw new CommandFailedException("--rate must be in (0, 5000], --seconds in [1, 600], --concurrency in [1, 512]");
+            }
+            spec.commandLine().getOut().println(TapBench.run(rate, seconds, concurrency, spec.commandLine().getErr()));
+            return 0;
         }
     }
 
