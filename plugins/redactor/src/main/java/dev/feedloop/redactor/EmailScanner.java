@@ -1,0 +1,37 @@
+package dev.feedloop.redactor;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * E-mail addresses: a local part of up to 64 letters, digits and {@code ._%+-} (any script), {@code @}, one to
+ * eight dot-separated domain labels and an alphabetic top-level domain. Not the user or password of a URL such
+ * as {@code https://user:pw@host} or {@code https://token@host} (the secret scanner takes a password or token
+ * there), and not the {@code git@host} of an SSH remote.
+ */
+final class EmailScanner implements Scanner {
+    static final String TYPE = "EMAIL";
+
+    private static final String LOCAL = "[\\p{L}\\p{M}\\p{N}._%+\\-]";
+    private static final String LABEL_END = "[\\p{L}\\p{M}\\p{N}]";
+    private static final Pattern EMAIL = Pattern.compile(
+            "(?<!" + LOCAL + ")(?<!://)(?<!//[^\\s/@:]{0,64}:)"
+                    + "(" + LOCAL + "{1,64})@"
+                    + "(?:" + LABEL_END + "(?:[\\p{L}\\p{M}\\p{N}\\-]{0,61}" + LABEL_END + ")?\\.){1,8}"
+                    + "\\p{L}{2,24}(?![\\p{L}\\p{M}\\p{N}\\-@])");
+
+    @Override
+    public void scan(String text, List<Candidate> out) {
+        if (text.indexOf('@') < 0) {
+            return;
+        }
+        Matcher m = EMAIL.matcher(text);
+        while (m.find()) {
+            if (m.group(1).equals("git")) {
+                continue; // git@github.com:org/repo.git is an SSH remote, not a person's address
+            }
+            out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_EMAIL));
+        }
+    }
+}

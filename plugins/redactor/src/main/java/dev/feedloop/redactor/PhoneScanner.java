@@ -1,0 +1,280 @@
+package dev.feedloop.redactor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Phone numbers, international ({@code +CC ...} or {@code 00CC ...}) and national, written together or in digit
+ * groups separated by spaces, hyphens, dots or slashes, with an optional parenthesized area code.
+ *
+ * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most twelve digits, never glued to
+ * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken:
+ *
+ * <ul>
+ *   <li><b>International</b> ({@code +} or {@code 00} prefix): 8..15 digits after the prefix, one-digit groups only
+ *       right after the prefix, and exactly 11 digits after {@code +1}. The negative keywords below also reject
+ *       a {@code 00} number (an id such as {@code SKU 0012345678905}).
+ *   <li><b>National</b>: 8..12 digits, the last group at least two digits, a one-digit group only first; not a
+ *       date ({@code 2024-03-15}, {@code 15.03.2024}), not a list of years, not a number with thousands groups
+ *       ({@code 12 500 000}) and not followed by a currency or a unit. It must also have the shape of a phone
+ *       number: a parenthesized area code, a trunk {@code 0} ({@code 030 1234567}, {@code 06 12 34 56 78}), the
+ *       North American 3-3-4 form ({@code 415-555-0100}) or a compact {@code 0} + 9..10 digits; or else a phone
+ *       keyword ("call", "tel", "Telefon", "téléphone", "電話", ...) must be the keyword nearest before it.
+ *   <li>A negative keyword nearest before a national or {@code 00} number ("order", "invoice", "ISBN", "Bestellung", ...)
+ *       rejects it; of two keywords ending at the same place the longer wins, so "order number" is negative and
+ *       "phone number" positive.
+ * </ul>
+ */
+final class PhoneScanner implements Scanner {
+    static final String TYPE = "PHONE";
+
+    private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,12})";
+    private static final String SEP = "(?:[ \\u00A0]?[\\-./][ \\u00A0]?|[ \\u00A0]|(?<=\\))|(?=\\())";
+    private static final Pattern CANDIDATE = Pattern.compile(
+            "(?<![\\w+\\-.,/#$€£¥@%])(\\+[ \\u00A0]?)?" + GROUP + "(?:" + SEP + GROUP + "){0,7}"
+                    + "(?![\\w@%]|[\\-.,/]\\d)");
+
+    private static final List<String> POSITIVE = List.of(
+            "phone", "phone number", "phone no", "telephone", "tel", "call", "calling", "call me", "mobile",
+            "mobile number", "cell", "cellphone", "fax", "whatsapp", "sms", "text me", "reach me", "ring", "hotline",
+            "dial", "contact", "number", "my number", "telefon", "telefonnummer", "handy", "handynummer", "mobil",
+            "mobilnummer", "rufnummer", "anrufen", "ruf", "rufen", "rufen sie", "erreichbar", "nummer", "téléphone",
+            "tél", "portable", "appelez", "appeler", "appelle", "appelez-moi", "numéro", "joindre", "teléfono",
+            "telefono", "móvil", "movil", "llámame", "llamame", "llamar", "llama", "número", "numero", "celular",
+            "telefone", "ligue", "ligar", "cellulare", "chiamare", "chiamami", "chiama", "telefoon", "bel", "mobiel",
+            "電話", "電話番号", "携帯", "电话", "手机", "联系", "телефон", "тел", "звоните", "позвоните", "номер");
+    private static final List<String> NEGATIVE = List.of(
+            "order", "order number", "order no", "order id", "invoice", "invoice number", "ticket", "ticket number",
+            "case number", "ref", "reference", "reference number", "id", "isbn", "issn", "tracking",
+            "tracking number", "sku", "serial", "serial number", "version", "build", "po", "zip", "postcode", "postal",
+            "account", "account number", "acct", "iban", "bic", "swift", "routing", "customer", "customer number",
+            "member", "member number", "pedido", "número de pedido", "commande", "numéro de commande", "bestellung",
+            "bestellnummer", "rechnung", "rechnungsnummer", "factura", "auftrag", "kundennummer", "ordine", "fattura",
+            "batch", "lot", "part number", "model", "transaction", "txn", "receipt", "booking", "reservation",
+            "confirmation", "confirmation number", "pnr", "vin", "ssn", "price", "total", "amount", "qty",
+            "quantity", "nr", "#", "№", "facture", "référence", "referencia", "vat", "tax", "nif", "siret", "siren",
+            "ust-id", "pid", "pr", "issue", "commit", "job", "page", "pages", "seed", "port", "ports", "years",
+            "year");
+    private static final List<String> UNITS = List.of(
+            "€", "eur", "euro", "euros", "$", "usd", "£", "gbp", "chf", "¥", "jpy", "yen", "km", "kg", "mb", "gb", "kb",
+            "ms", "users", "tokens", "people", "habitants", "einwohner", "views", "downloads", "times", "%", "rows",
+            "bytes", "items", "records", "requests");
+    private static final Context CONTEXT = new Context(POSITIVE, NEGATIVE, 32);
+
+    /** One digit group of a candidate: its span, its digits' span (inside parentheses) and what precedes it. */
+    private record Group(int start, int end, int digitsStart, int digitsEnd, boolean paren, char sepBefore) {
+        int digits() {
+            return digitsEnd - digitsStart;
+        }
+    }
+
+    @Override
+    public void scan(String text, List<Candidate> out) {
+        Matcher m = CANDIDATE.matcher(text);
+        while (m.find()) {
+            int bodyStart = m.group(1) == null ? m.start() : m.end(1);
+            List<Group> groups = groups(text, bodyStart, m.end());
+            int[] best = longestValid(text, groups, m.group(1) != null ? m.start() : -1);
+            if (best != null) {
+                out.add(new Candidate(TYPE, best[0], best[1], Candidate.RANK_PHONE));
+            }
+        }
+    }
+
+    private static List<Group> groups(String text, int start, int end) {
+        List<Group> groups = new ArrayList<>();
+        int k = start;
+        char sep = 0;
+        while (k < end) {
+            char c = text.charAt(k);
+            if (c == '(') {
+                int close = text.indexOf(')', k);
+                groups.add(new Group(k, close + 1, k + 1, close, true, sep));
+                k = close + 1;
+                sep = 0;
+            } else if (Chars.isDigit(c)) {
+                int e = k;
+                while (e < end && Chars.isDigit(text.charAt(e))) {
+                    e++;
+                }
+                groups.add(new Group(k, e, k, e, false, sep));
+                k = e;
+                sep = 0;
+            } else {
+                // remember the strongest separator: '-', '.' or '/' over a space
+                if (sep == 0 || sep == ' ') {
+                    sep = c == '\u00A0' ? ' ' : c;
+                }
+                k++;
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * The longest run of whole groups that is a valid phone number, as {start, end}; null if none.
+     *
+     * @param plusAt where the candidate's '+' is, or -1
+     */
+    private static int[] longestValid(String text, List<Group> groups, int plusAt) {
+        int g = groups.size();
+        int[] best = null;
+        for (int i = 0; i < g; i++) {
+            // a shorter number may only start after a space: "2024-0612345678" is one token, not a phone number
+            if (i > 0 && groups.get(i).sepBefore() != ' ') {
+                continue;
+            }
+            for (int j = g; j > i; j--) {
+                int start = i == 0 && plusAt >= 0 ? plusAt : groups.get(i).start();
+                int end = groups.get(j - 1).end();
+                if (best != null && end - start <= best[1] - best[0]) {
+                    break;
+                }
+                if (valid(text, groups.subList(i, j), i == 0 && plusAt >= 0, start, end)) {
+                    best = new int[] {start, end};
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static boolean valid(String text, List<Group> groups, boolean plus, int start, int end) {
+        int g = groups.size();
+        int digits = 0;
+        int parens = 0;
+        for (Group group : groups) {
+            digits += group.digits();
+            parens += group.paren() ? 1 : 0;
+        }
+        Group first = groups.get(0);
+        Group last = groups.get(g - 1);
+        if (parens > 1 || last.digits() < 2 || last.paren()) {
+            return false;
+        }
+        boolean doubleZero = !plus && !first.paren() && first.digits() >= 3
+                && text.startsWith("00", first.digitsStart()) && text.charAt(first.digitsStart() + 2) != '0';
+        if (plus) {
+            return validInternational(text, groups, digits);
+        }
+        if (doubleZero) {
+            return validInternational(text, groups, digits - 2) && CONTEXT.before(text, start) != Context.NEGATIVE;
+        }
+        return validNational(text, groups, digits, start, end);
+    }
+
+    private static boolean validInternational(String text, List<Group> groups, int digits) {
+        if (digits < 8 || digits > 15) {
+            return false;
+        }
+        Group first = groups.get(0);
+        if (text.charAt(first.digitsStart()) == '0' && !text.startsWith("00", first.digitsStart())) {
+            return false; // "+0..." is no country code
+        }
+        for (int k = 2; k < groups.size(); k++) {
+            if (groups.get(k).digits() == 1) {
+                return false;
+            }
+        }
+        boolean nanp = groups.size() > 1 && first.digits() == 1 && text.charAt(first.digitsStart()) == '1';
+        return !nanp || digits == 11;
+    }
+
+    private static boolean validNational(String text, List<Group> groups, int digits, int start, int end) {
+        if (digits < 8 || digits > 12) {
+            return false;
+        }
+        int g = groups.size();
+        for (int k = 1; k < g; k++) {
+            if (groups.get(k).digits() == 1) {
+                return false;
+            }
+        }
+        if (isDate(text, groups) || isYearList(text, groups) || Context.followedBy(text, end, UNITS)) {
+            return false;
+        }
+        int context = CONTEXT.before(text, start);
+        if (context == Context.NEGATIVE) {
+            return false;
+        }
+        boolean keyword = context == Context.POSITIVE;
+        if (isThousands(groups) && !keyword) {
+            return false;
+        }
+        if (digits == 8 && !keyword) {
+            return false;
+        }
+        Group first = groups.get(0);
+        char lead = text.charAt(first.digitsStart());
+        if (g == 1) {
+            // compact: 0 + 9..10 digits (06 12 34 56 78 without spaces), else only with a phone keyword
+            return keyword || (lead == '0' && text.charAt(first.digitsStart() + 1) != '0' && digits >= 10);
+        }
+        if (first.paren() && first.digits() >= 2) {
+            return true;
+        }
+        if (lead == '0' && (first.digits() == 1 || text.charAt(first.digitsStart() + 1) != '0')) {
+            return true;
+        }
+        return keyword || isNorthAmerican(text, groups);
+    }
+
+    /** [1-]NXX-NXX-XXXX: three groups 3-3-4 (or 1-3-3-4 with a leading 1), area and exchange not starting 0/1. */
+    private static boolean isNorthAmerican(String text, List<Group> groups) {
+        int offset = groups.size() == 4 && groups.get(0).digits() == 1 && text.charAt(groups.get(0).digitsStart()) == '1'
+                ? 1 : 0;
+        if (groups.size() - offset != 3) {
+            return false;
+        }
+        Group area = groups.get(offset);
+        Group exchange = groups.get(offset + 1);
+        return area.digits() == 3 && exchange.digits() == 3 && groups.get(offset + 2).digits() == 4
+                && text.charAt(area.digitsStart()) >= '2' && text.charAt(exchange.digitsStart()) >= '2';
+    }
+
+    /** Three groups of 4-2-2 or 2-2-4 (or 1-2 digit day/month) with a plausible year: a date, not a number. */
+    private static boolean isDate(String text, List<Group> groups) {
+        if (groups.size() != 3) {
+            return false;
+        }
+        int a = groups.get(0).digits();
+        int b = groups.get(1).digits();
+        int c = groups.get(2).digits();
+        if (a == 4 && b <= 2 && c <= 2) {
+            return isYear(text, groups.get(0));
+        }
+        return a <= 2 && b <= 2 && c == 4 && isYear(text, groups.get(2));
+    }
+
+    /** Every group is a four-digit year: "1999 2000 2001". */
+    private static boolean isYearList(String text, List<Group> groups) {
+        for (Group group : groups) {
+            if (group.digits() != 4 || !isYear(text, group)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isYear(String text, Group group) {
+        return group.digits() == 4 && (text.startsWith("19", group.digitsStart())
+                || text.startsWith("20", group.digitsStart()));
+    }
+
+    /** 1..3 digits, then groups of exactly 3 separated by spaces or dots: "12 500 000", "1.299.000". */
+    private static boolean isThousands(List<Group> groups) {
+        if (groups.size() < 2 || groups.get(0).digits() > 3 || groups.get(0).paren()) {
+            return false;
+        }
+        char sep = groups.get(1).sepBefore();
+        for (int k = 1; k < groups.size(); k++) {
+            Group group = groups.get(k);
+            if (group.digits() != 3 || group.paren() || group.sepBefore() != sep || (sep != ' ' && sep != '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.feedloop.redactor;
+
+import java.util.List;
+
+/**
+ * Finds the spans of one kind of sensitive value.
+ *
+ * <p>Implementations are stateless and thread-safe, and run in time linear in the text: every pattern is
+ * precompiled, every repetition that can be retried from many start positions is bounded, and validation of a
+ * match looks at a bounded neighbourhood only.
+ */
+interface Scanner {
+    /**
+     * Adds a candidate for every value found; candidates may overlap each other.
+     *
+     * @param text the original text
+     * @param out where to add candidates
+     */
+    void scan(String text, List<Candidate> out);
+}

@@ -1,0 +1,428 @@
+package dev.feedloop.redactor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * API keys, tokens, private keys and passwords:
+ *
+ * <ul>
+ *   <li><b>Vendor key shapes</b>, whole tokens only: OpenAI-style {@code sk-...}/{@code sk-proj-...} (20+
+ *       characters with a digit), AWS access key ids {@code AKIA}/{@code ASIA} + 16, GitHub {@code ghp_}/{@code
+ *       gho_}/{@code ghu_}/{@code ghs_}/{@code ghr_} and {@code github_pat_} tokens, Slack {@code xox[abposr]-}
+ *       tokens, Google {@code AIza} keys, Stripe {@code sk_live_}/{@code rk_test_}... keys, and JWTs ({@code
+ *       eyJ...}{@code .eyJ...}{@code .signature}).
+ *   <li><b>PEM private key blocks</b>, header to footer ({@code -----BEGIN ... PRIVATE KEY-----} ... {@code
+ *       -----END ...-----}), also with JSON-escaped {@code \n}; a block cut off before its footer is redacted up to
+ *       the end of its base64 body.
+ *   <li><b>Credentials in URLs</b> ({@code scheme://user:PASSWORD@host}) and in {@code Authorization} headers and
+ *       {@code Bearer} tokens: the secret part only.
+ *   <li><b>Assignments</b> whose key names a secret ({@code password=}, {@code api_key:}, {@code "client_secret":},
+ *       {@code DB_PASSWORD=}, {@code secret=}, {@code token:}, {@code Passwort:}, {@code mot de passe :}, ...,
+ *       and "my password is ...") : the value only, without its quotes. A value that is a placeholder, a template
+ *       or variable reference ({@code ${DB_PASSWORD}}, {@code {{ secret }}}, {@code <SECRET>}), already masked
+ *       ({@code ********}) or a null-like word is left alone; after {@code :} with a space and in "is" sentences an
+ *       unquoted value must look like a secret (a digit, a symbol or inner capitals) unless it ends the line, so
+ *       prose such as "enter your password: then click OK" is not redacted. Tokenizer settings ({@code eos_token},
+ *       {@code pad_token}, ...) and counters ({@code max_tokens}) are not secrets.
+ * </ul>
+ */
+final class SecretScanner implements Scanner {
+    static final String TYPE = "SECRET";
+
+    private static final Pattern TOKENS = Pattern.compile(String.join("|",
+            "(?<![\\w\\-])sk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_\\-]{20,512}(?![\\w\\-])",
+            "(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])",
+            "(?<!\\w)gh[pousr]_[A-Za-z0-9]{36,255}(?!\\w)",
+            "(?<!\\w)github_pat_[A-Za-z0-9_]{22,255}(?!\\w)",
+            "(?<![\\w\\-])xox[abposr]-[A-Za-z0-9\\-]{10,250}(?![\\w\\-])",
+            "(?<![\\w\\-])AIza[0-9A-Za-z_\\-]{35}(?![\\w\\-])",
+            "(?<![\\w\\-])[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}(?!\\w)",
+            "(?<![\\w\\-.])eyJ[A-Za-z0-9_\\-]{2,4096}\\.eyJ[A-Za-z0-9_\\-]{2,8192}\\.[A-Za-z0-9_\\-]{0,4096}(?![\\w\\-])"));
+
+    private static final Pattern URL_PASSWORD = Pattern.compile(
+            "(?<![\\w+.\\-])[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s/:@]{0,64}:([^\\s/@]{1,128})@");
+    private static final Pattern AUTHORIZATION = Pattern.compile(
+            "(?<![\\w\\-])authorization[\"']?[ \\t]{0,3}[:=][ \\t]{0,3}[\"']?"
+                    + "(?:(?:bearer|basic|token|bot)[ \\t]{1,3})?([A-Za-z0-9._~+/\\-]{8,4096}={0,2})",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern BEARER = Pattern.compile(
+            "(?<![\\w\\-])bearer[ \\t]{1,3}([A-Za-z0-9._~+/\\-]{16,4096}={0,2})(?![\\w\\-.~+/=])",
+            Pattern.CASE_INSENSITIVE);
+
+    private static final Pattern PEM_BEGIN = Pattern.compile(
+            "-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----");
+    private static final String PEM_END = "-----END ";
+    private static final int MAX_PEM_BODY = 64 * 1024;
+
+    /** Keys in scripts whose words the generic key pattern does not cover, or that contain spaces. */
+    private static final String OTHER_KEYS =
+            "mot de passe|mot-de-passe|contraseña|passwort|kennwort|senha|wachtwoord|hasło|пароль|パスワード|密码|密碼|비밀번호";
+    private static final Pattern ASSIGNMENT = Pattern.compile(
+            "(?<![\\p{L}\\p{N}_\\-.])(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
+                    + "(?:([\"']?[ \\t]{0,3}(?:=>|:=|[=:：])([ \\t]{0,3}))"
+                    + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))"
+                    + "(\"[^\"\\r\\n]{1,256}\"|'[^'\\r\\n]{1,256}'|`[^`\\r\\n]{1,256}`|[^\\s\"'`<>,;]{1,256})",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+
+    /** Last key words that name a secret on their own. */
+    private static final Set<String> SECRET_WORDS = Set.of(
+            "password", "passwd", "pwd", "pw", "passphrase", "passcode", "secret", "apikey", "secretkey", "accesskey",
+            "privatekey", "authtoken", "passwort", "kennwort", "wachtwoord", "senha", "contraseña", "contrasena",
+            "hasło", "haslo", "пароль", "パスワード", "密码", "密碼", "비밀번호", "mot de passe", "mot-de-passe");
+    /** Words before a last word "key" that make it a secret: api_key, secret_key, ... */
+    private static final Set<String> SECRET_KEY_PREFIXES = Set.of(
+            "api", "access", "secret", "private", "signing", "encryption", "master", "auth", "client", "license",
+            "subscription", "app", "service");
+    /** Words before a last word "token" that do not make it a secret: eos_token, max_token, ... */
+    private static final Set<String> PLAIN_TOKEN_PREFIXES = Set.of(
+            "max", "min", "total", "num", "input", "output", "prompt", "completion", "bos", "eos", "pad", "unk", "sep",
+            "cls", "mask", "special", "start", "end", "stop", "next", "page", "continuation", "cancellation", "sync",
+            "reasoning", "cached", "audio", "image", "text", "first", "last", "per", "new");
+    /** Values that are not secrets but words in their place. */
+    private static final Set<String> NOT_VALUES = Set.of(
+            "null", "none", "nil", "undefined", "true", "false", "empty", "required", "optional", "redacted",
+            "hidden", "masked", "secret", "password", "passwd", "token", "string", "str", "int", "bool", "any",
+            "object", "yes", "no", "n/a", "na", "tbd", "todo", "unset", "unknown", "invalid", "incorrect", "wrong",
+            "correct", "expired", "missing", "set", "provided", "required.", "changed", "reset");
+
+    @Override
+    public void scan(String text, List<Candidate> out) {
+        scanTokens(text, out);
+        scanPem(text, out);
+        if (text.indexOf("://") >= 0) {
+            addGroup(URL_PASSWORD.matcher(text), text, out, false);
+        }
+        addGroup(AUTHORIZATION.matcher(text), text, out, true);
+        addGroup(BEARER.matcher(text), text, out, true);
+        scanAssignments(text, out);
+    }
+
+    private static void scanTokens(String text, List<Candidate> out) {
+        Matcher m = TOKENS.matcher(text);
+        while (m.find()) {
+            if (text.startsWith("sk-", m.start()) && !hasDigit(text, m.start() + 3, m.end())) {
+                continue;
+            }
+            out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_SECRET_TOKEN));
+        }
+    }
+
+    /** Group 1 of every match, if it is a plausible value (and, if asked, contains a digit or is long). */
+    private static void addGroup(Matcher m, String text, List<Candidate> out, boolean digitOrLong) {
+        while (m.find()) {
+            int s = m.start(1);
+            int e = m.end(1);
+            String value = text.substring(s, e);
+            if (!plausible(value) || (digitOrLong && !hasDigit(text, s, e) && e - s < 20)) {
+                continue;
+            }
+            out.add(new Candidate(TYPE, s, e, Candidate.RANK_SECRET_TOKEN));
+        }
+    }
+
+    private static void scanPem(String text, List<Candidate> out) {
+        if (!text.contains("PRIVATE KEY")) {
+            return;
+        }
+        Matcher m = PEM_BEGIN.matcher(text);
+        int from = 0;
+        int nextEnd = -2; // -2: not searched yet, -1: there is no footer after the last search position
+        while (from < text.length() && m.find(from)) {
+            int headerEnd = m.end();
+            if (nextEnd != -1 && nextEnd < headerEnd) {
+                nextEnd = text.indexOf(PEM_END, headerEnd);
+            }
+            int end;
+            int bad = nextEnd < 0 ? -1 : firstNonBody(text, headerEnd, nextEnd);
+            if (nextEnd >= 0 && bad == nextEnd) {
+                end = footerEnd(text, nextEnd);
+                from = end;
+            } else {
+                end = base64End(text, headerEnd);
+                from = Math.max(end, bad);
+            }
+            out.add(new Candidate(TYPE, m.start(), end, Candidate.RANK_SECRET_TOKEN));
+        }
+    }
+
+    /**
+     * The first position in {@code [from, to)} that cannot be in a PEM body (base64, whitespace, escaped newlines
+     * and {@code Proc-Type}/{@code DEK-Info} headers) or starts another {@code -----} marker; {@code to} if none.
+     * Stops after {@link #MAX_PEM_BODY} characters.
+     */
+    private static int firstNonBody(String text, int from, int to) {
+        int limit = Math.min(to, from + MAX_PEM_BODY);
+        for (int k = from; k < limit; k++) {
+            char c = text.charAt(k);
+            boolean ok = Chars.isAsciiAlnum(c) || c == '+' || c == '/' || c == '=' || Character.isWhitespace(c)
+                    || c == '\\' || c == ':' || c == ',' || (c == '-' && !text.startsWith("-----", k));
+            if (!ok) {
+                return k;
+            }
+        }
+        return limit;
+    }
+
+    /** After {@code -----END <label>-----} starting at {@code at}; just after "-----END " if it is malformed. */
+    private static int footerEnd(String text, int at) {
+        int k = at + PEM_END.length();
+        int limit = Math.min(text.length(), k + 64);
+        while (k < limit && (Character.isUpperCase(text.charAt(k)) || Chars.isDigit(text.charAt(k))
+                || text.charAt(k) == ' ')) {
+            k++;
+        }
+        int dashes = 0;
+        while (k < text.length() && text.charAt(k) == '-' && dashes < 5) {
+            k++;
+            dashes++;
+        }
+        return k;
+    }
+
+    /** The end of the base64 body (lines and escaped newlines, no spaces) after a header with no footer. */
+    private static int base64End(String text, int from) {
+        int limit = Math.min(text.length(), from + MAX_PEM_BODY);
+        int k = from;
+        while (k < limit) {
+            char c = text.charAt(k);
+            if (!(Chars.isAsciiAlnum(c) || c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n' || c == '\\')) {
+                break;
+            }
+            k++;
+        }
+        while (k > from && (text.charAt(k - 1) == '\n' || text.charAt(k - 1) == '\r')) {
+            k--;
+        }
+        return k;
+    }
+
+    private static void scanAssignments(String text, List<Candidate> out) {
+        Matcher m = ASSIGNMENT.matcher(text);
+        int from = 0;
+        while (from < text.length() && m.find(from)) {
+            int valueStart = m.start(5);
+            int valueEnd = m.end(5);
+            char open = text.charAt(valueStart);
+            boolean quoted = open == '"' || open == '\'' || open == '`';
+            if (quoted) {
+                valueStart++;
+                valueEnd--;
+            } else {
+                valueEnd = queryEnd(text, valueStart, valueEnd);
+                while (valueEnd - valueStart > 1 && ".,;:?)]}".indexOf(text.charAt(valueEnd - 1)) >= 0) {
+                    valueEnd--;
+                }
+            }
+            String key = m.group(1);
+            String value = text.substring(valueStart, valueEnd);
+            if (isSecretKey(key) && acceptable(text, m, value, quoted, valueEnd)) {
+                out.add(new Candidate(TYPE, valueStart, valueEnd, Candidate.RANK_SECRET_ASSIGNMENT));
+                from = m.end();
+            } else {
+                from = m.end(1);
+            }
+        }
+    }
+
+    /** Where a value in a query string ends: before {@code &name=}; {@code to} if there is no such parameter. */
+    private static int queryEnd(String text, int from, int to) {
+        for (int k = from; k < to; k++) {
+            if (text.charAt(k) != '&') {
+                continue;
+            }
+            int j = k + 1;
+            while (j < to && (Chars.isAsciiAlnum(text.charAt(j)) || "_.-[]".indexOf(text.charAt(j)) >= 0)) {
+                j++;
+            }
+            if (j > k + 1 && j < to && text.charAt(j) == '=') {
+                return k;
+            }
+        }
+        return to;
+    }
+
+    private static boolean acceptable(String text, Matcher m, String value, boolean quoted, int valueEnd) {
+        if (!plausible(value) || value.length() < 3) {
+            return false;
+        }
+        boolean sentence = m.group(4) != null;
+        boolean spacedColon = m.group(2) != null && !m.group(2).contains("=") && !m.group(3).isEmpty();
+        if (sentence) {
+            return value.length() >= 4 && secretLooking(value);
+        }
+        if (!quoted) {
+            if (value.indexOf('(') >= 0 || isCodeReference(value) || isAttributeAssignment(m, value)) {
+                return false;
+            }
+            if (isPlainTokenCount(m.group(1), value)) {
+                return false;
+            }
+            if (spacedColon && !secretLooking(value) && !endsLine(text, valueEnd)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a key (any case style) names a secret: its last word, or its last two words, say so. */
+    static boolean isSecretKey(String key) {
+        String lower = key.toLowerCase(Locale.ROOT);
+        if (SECRET_WORDS.contains(lower)) {
+            return true;
+        }
+        List<String> words = words(key);
+        if (words.isEmpty()) {
+            return false;
+        }
+        String last = words.get(words.size() - 1);
+        String previous = words.size() > 1 ? words.get(words.size() - 2) : "";
+        switch (last) {
+            case "token":
+            case "tokens":
+                return last.equals("token") && !PLAIN_TOKEN_PREFIXES.contains(previous);
+            case "pass":
+                return words.size() > 1;
+            case "key":
+                return SECRET_KEY_PREFIXES.contains(previous);
+            default:
+                return SECRET_WORDS.contains(last);
+        }
+    }
+
+    /** Lower-case words of a key split at {@code _ . -}, spaces and camelCase boundaries. */
+    private static List<String> words(String key) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        for (int k = 0; k < key.length(); k++) {
+            char c = key.charAt(k);
+            boolean separator = c == '_' || c == '.' || c == '-' || c == ' ';
+            boolean camel = Character.isUpperCase(c) && k > 0 && Character.isLowerCase(key.charAt(k - 1));
+            if ((separator || camel) && word.length() > 0) {
+                words.add(word.toString());
+                word.setLength(0);
+            }
+            if (!separator) {
+                word.append(Character.toLowerCase(c));
+            }
+        }
+        if (word.length() > 0) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    /** Not a placeholder, template, variable reference, mask or null-like word. */
+    static boolean plausible(String value) {
+        if (value.isEmpty()) {
+            return false;
+        }
+        String lower = value.toLowerCase(Locale.ROOT);
+        if (NOT_VALUES.contains(lower) || lower.startsWith("your") || lower.startsWith("optional[")
+                || lower.startsWith("process.env") || lower.startsWith("os.environ") || lower.startsWith("getenv")
+                || lower.startsWith("env(") || lower.startsWith("secrets.")) {
+            return false;
+        }
+        char first = value.charAt(0);
+        if (first == '<' || first == '[' || first == '=' || value.startsWith("${") || value.startsWith("{{")
+                || value.startsWith("{%") || value.startsWith("%(") || value.startsWith("%s")
+                || value.startsWith("#{") || value.startsWith("$(")) {
+            return false;
+        }
+        if (first == '$' && value.length() > 1
+                && (Character.isUpperCase(value.charAt(1)) || value.charAt(1) == '_' || value.charAt(1) == '{')) {
+            return false; // $DB_PASSWORD
+        }
+        boolean masked = true;
+        for (int k = 0; k < value.length() && masked; k++) {
+            masked = "*•·xX.#-_…".indexOf(value.charAt(k)) >= 0;
+        }
+        return !masked;
+    }
+
+    /** Has a digit, a symbol, or a capital after the first character: not an ordinary word. */
+    private static boolean secretLooking(String value) {
+        for (int k = 0; k < value.length(); k++) {
+            char c = value.charAt(k);
+            if (!Character.isLetter(c) || (k > 0 && Character.isUpperCase(c))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code user.password}, {@code api_key_value}, {@code getToken}: code, not a literal secret. */
+    private static boolean isCodeReference(String value) {
+        boolean dotted = false;
+        boolean underscore = false;
+        boolean camel = false;
+        for (int k = 0; k < value.length(); k++) {
+            char c = value.charAt(k);
+            if (c == '.') {
+                if (k == 0 || k == value.length() - 1 || !Character.isLetter(value.charAt(k + 1))) {
+                    return false;
+                }
+                dotted = true;
+            } else if (c == '_') {
+                underscore = true;
+            } else if (!Character.isLetter(c)) {
+                return false;
+            } else if (k > 0 && Character.isUpperCase(c) && Character.isLowerCase(value.charAt(k - 1))) {
+                camel = true;
+            }
+        }
+        return dotted || underscore || camel;
+    }
+
+    /** {@code user.password = hashed}: an attribute set to a variable in code, not a configured secret. */
+    private static boolean isAttributeAssignment(Matcher m, String value) {
+        String sep = m.group(2);
+        boolean spaced = sep != null && (sep.startsWith(" ") || sep.startsWith("\t"))
+                && (sep.endsWith("= ") || sep.endsWith("=\t"));
+        if (m.group(1).indexOf('.') < 0 || !spaced) {
+            return false;
+        }
+        for (int k = 0; k < value.length(); k++) {
+            char c = value.charAt(k);
+            if (!(c >= 'a' && c <= 'z') && c != '_') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code token: 512}: a short number after a bare "token" key is a count, not a secret. */
+    private static boolean isPlainTokenCount(String key, String value) {
+        if (!key.toLowerCase(Locale.ROOT).endsWith("token") || value.length() >= 8) {
+            return false;
+        }
+        for (int k = 0; k < value.length(); k++) {
+            if (!Chars.isDigit(value.charAt(k))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Only spaces and sentence punctuation, then a line break, the end of the text, or a closing , } ] follow. */
+    private static boolean endsLine(String text, int at) {
+        int k = at;
+        while (k < text.length() && " \t.!?".indexOf(text.charAt(k)) >= 0) {
+            k++;
+        }
+        return k == text.length() || "\r\n,}]".indexOf(text.charAt(k)) >= 0;
+    }
+
+    private static boolean hasDigit(String text, int from, int to) {
+        for (int k = from; k < to; k++) {
+            if (Chars.isDigit(text.charAt(k))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
