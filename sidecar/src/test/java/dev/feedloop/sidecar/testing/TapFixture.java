@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -72,6 +73,12 @@ public final class TapFixture implements AutoCloseable {
 
     /** Reads a topic from the beginning until {@code expected} records arrived or the timeout passed. */
     public List<ConsumerRecord<byte[], byte[]>> read(String topic, int expected, Duration timeout) {
+        return readUntil(topic, records -> records.size() >= expected, timeout);
+    }
+
+    /** Reads a topic from the beginning until {@code done} holds for what arrived, or the timeout passed. */
+    public List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+            Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = clients.consumer("it-" + UUID.randomUUID())) {
             List<TopicPartition> parts = new ArrayList<>();
@@ -79,7 +86,7 @@ public final class TapFixture implements AutoCloseable {
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
+            while (!done.test(out) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(100)).forEach(out::add);
             }
             // anything beyond the expected count that is already there
