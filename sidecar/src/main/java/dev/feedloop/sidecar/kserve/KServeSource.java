@@ -277,9 +277,14 @@ public final class KServeSource implements AutoCloseable {
         if (thread.getState() != Thread.State.NEW) {
             throw new IllegalStateException("a KServe source starts once");
         }
-        running.set(true);
         producer = clients.producer();
-        consumer = clients.consumer(settings.groupId());
+        try {
+            consumer = clients.consumer(settings.groupId());
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        running.set(true);
         thread.start();
         LOG.info("KServe source reading {} as {}, publishing to {} (TTL {})", settings.topic(), settings.groupId(),
                 topics.inference(), settings.ttl());
@@ -391,8 +396,7 @@ public final class KServeSource implements AutoCloseable {
             body = JSON.readTree(e.data());
         } catch (IOException ex) {
             throw new KServeEvent.Malformed(DeadLetter.Reason.MALFORMED_JSON, "request " + e.id() + " of "
-                    + e.inferenceService() + " is declared " + (e.contentType() == null ? "as nothing" : e.contentType())
-                    + " but is not JSON");
+                    + e.inferenceService() + " is not JSON" + (e.contentType() == null ? "" : " (declared " + e.contentType() + ")"));
         }
         if (body == null || !body.isObject()) {
             return null;

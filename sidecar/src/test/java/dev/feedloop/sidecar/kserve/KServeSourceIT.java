@@ -302,7 +302,7 @@ class KServeSourceIT {
         assertDeadLetter(dead.get(DeadLetter.Reason.SCHEMA_VIOLATION), topic, sent.get(3), events.get(3),
                 "not a CloudEvent: no ce_type");
         assertDeadLetter(dead.get(DeadLetter.Reason.MALFORMED_JSON), topic, sent.get(7), events.get(7),
-                "request " + idH + " of llm is declared application/json but is not JSON");
+                "request " + idH + " of llm is not JSON (declared application/json)");
         assertDeadLetter(dead.get(DeadLetter.Reason.UNEXPECTED_EVENT_TYPE), topic, sent.get(11), events.get(11),
                 "ce_type 'dev.knative.sources.ping' is not one of [" + REQUEST + ", " + RESPONSE + "]");
         assertThat(dead.get(DeadLetter.Reason.MALFORMED_JSON).headers()).containsEntry("ce_id", idH)
