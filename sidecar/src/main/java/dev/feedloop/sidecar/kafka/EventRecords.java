@@ -106,6 +106,22 @@ public final class EventRecords {
         return dead(record, headers, reason, first.getMessage(), first.violations(), clock);
     }
 
+    /**
+     * The dead letter for a consumed record that a consumer could not handle for its own reasons (not a
+     * decoding failure of {@link #decode}): the original key, value (base64, cut at {@link
+     * DeadLetter#MAX_PAYLOAD_BYTES}), headers, and where it came from.
+     *
+     * @param record the consumed record
+     * @param reason the reason code
+     * @param detail the reason in words
+     * @param clock for the dead letter's time
+     * @return a schema-valid dead letter
+     */
+    public static DeadLetter deadLetter(ConsumerRecord<byte[], byte[]> record, DeadLetter.Reason reason, String detail,
+            Clock clock) {
+        return dead(record, headers(record.headers()), reason, detail, List.of(), clock).deadLetter();
+    }
+
     private static Dead dead(ConsumerRecord<byte[], byte[]> record, Map<String, String> headers, DeadLetter.Reason reason,
             String detail, List<Violation> violations, Clock clock) {
         byte[] value = record.value();
