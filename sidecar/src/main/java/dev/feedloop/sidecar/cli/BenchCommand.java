@@ -3,6 +3,7 @@ package dev.feedloop.sidecar.cli;
 import dev.feedloop.djl.bench.GenerateBench;
 import dev.feedloop.djl.bench.TrainBench;
 import dev.feedloop.sidecar.bench.CodecBench;
+import dev.feedloop.sidecar.bench.IngestBench;
 import dev.feedloop.sidecar.bench.ServeBench;
 import dev.feedloop.sidecar.bench.SwapBench;
 import dev.feedloop.sidecar.bench.TapBench;
@@ -174,11 +175,29 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "ingest", description = "Events/s through tap capture, Kafka and the collector.")
-    static final class Ingest extends Unavailable.Command {
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Events/s through the tap's capture path (parse, redact, validate, produce), Kafka and the collector.")
+    static final class Ingest implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--events", defaultValue = "300000", description = "Captured exchanges (default: ${DEFAULT-VALUE}).")
+        int events;
+
+        @Option(names = "--feedback-share", defaultValue = "0.1", description = "Share of exchanges that get feedback (default: ${DEFAULT-VALUE}).")
+        double feedbackShare;
+
+        @Option(names = "--capture-threads", defaultValue = "2", description = "Capture threads (default: ${DEFAULT-VALUE}).")
+        int captureThreads;
+
         @Override
-        String landsWith() {
-            return "this benchmark lands with issue #6 (Tap)";
+        public Integer call() throws Exception {
+            if (events < 1000 || events > 50_000_000 || feedbackShare < 0 || feedbackShare > 1 || captureThreads < 1
+                    || captureThreads > 64) {
+                throw new CommandFailedException("--events must be 1000..50000000, --feedback-share in [0, 1], --capture-threads 1..64");
+            }
+            spec.commandLine().getOut().println(IngestBench.run(events, feedbackShare, captureThreads, spec.commandLine().getErr()));
+            return 0;
         }
     }
 }

@@ -7,6 +7,8 @@ import dev.feedloop.sidecar.kafka.EventRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -25,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * Moves captured exchanges from the proxy to Kafka without ever making a client wait.
  *
  * <p>The proxy {@link #offer}s a finished exchange after the response has been sent; the offer never
- * blocks: when the queue is full (by count or by bytes) the exchange is dropped and counted. One
- * dedicated thread builds the {@link InferenceRecord} (parse, redact, validate) and hands it to an
+ * blocks: when the queue is full (by count or by bytes) the exchange is dropped and counted. Dedicated
+ * capture threads ({@code capture.threads}) build the {@link InferenceRecord} (parse, redact, validate) and hands it to an
  * idempotent producer; a send that fails (Kafka down beyond the producer's delivery timeout, or its
  * buffer full beyond {@code max.block.ms}) is dropped and counted too. Nothing is lost silently:
  * every exchange ends in exactly one of the counters {@code published}, {@code dropped{reason}}.
@@ -42,6 +44,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
     private final BlockingQueue<Item<T>> queue;
     private final long maxBytes;
     private final AtomicLong queuedBytes = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger depth = new java.util.concurrent.atomic.AtomicInteger();
     private final Function<T, InferenceRecord> assemble;
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -51,7 +54,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
     private final Counter published;
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
 
     /**
      * @param assemble turns an exchange into a (redacted) record; may throw to reject it
@@ -59,6 +62,16 @@ public final class CapturePipeline<T> implements AutoCloseable {
      */
     public CapturePipeline(int maxRecords, long maxBytes, Function<T, InferenceRecord> assemble, Producer<byte[], byte[]> producer,
             String topic, String source, MeterRegistry registry) {
+        this(maxRecords, maxBytes, assemble, producer, topic, source, registry, 1);
+    }
+
+    /**
+     * @param assemble turns an exchange into a (redacted) record; may throw to reject it; must be thread-safe
+     * @param source CloudEvents source of this tap
+     * @param workers capture threads (records are independent, so their order does not matter)
+     */
+    public CapturePipeline(int maxRecords, long maxBytes, Function<T, InferenceRecord> assemble, Producer<byte[], byte[]> producer,
+            String topic, String source, MeterRegistry registry, int workers) {
         this.queue = new ArrayBlockingQueue<>(maxRecords);
         this.maxBytes = maxBytes;
         this.assemble = assemble;
@@ -69,11 +82,14 @@ public final class CapturePipeline<T> implements AutoCloseable {
         this.offered = Counter.builder("feedloop.tap.captured").description("exchanges offered to the capture queue").register(registry);
         this.published = Counter.builder("feedloop.tap.published").description("inference records acknowledged by Kafka")
                 .register(registry);
-        Gauge.builder("feedloop.tap.queue.records", queue, BlockingQueue::size).register(registry);
+        Gauge.builder("feedloop.tap.queue.records", this, CapturePipeline::queued).register(registry);
         Gauge.builder("feedloop.tap.queue.bytes", queuedBytes, AtomicLong::get).baseUnit("bytes").register(registry);
-        this.thread = new Thread(this::run, "feedloop-tap-capture");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(this::run, "feedloop-tap-capture-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
     }
 
     /**
@@ -93,6 +109,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
             drop("queue_full");
             return false;
         }
+        depth.incrementAndGet();
         return true;
     }
 
@@ -114,6 +131,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
                 continue;
             }
             queuedBytes.addAndGet(-item.bytes());
+            depth.decrementAndGet();
             ProducerRecord<byte[], byte[]> out;
             try {
                 InferenceRecord record = assemble.apply(item.exchange());
@@ -146,20 +164,23 @@ public final class CapturePipeline<T> implements AutoCloseable {
         }
     }
 
-    /** Exchanges waiting. */
+    /** Exchanges waiting (a lock-free read). */
     public int queued() {
-        return queue.size();
+        return Math.max(0, depth.get());
     }
 
     /** Stops after the queue is drained into the producer (bounded wait); the owner closes the producer. */
     @Override
     public void close() {
         running.set(false);
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            t.interrupt();
         }
-        thread.interrupt();
     }
 }

@@ -51,7 +51,7 @@ public final class TapRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TapRuntime.class);
 
     /** Capture producer: never hold up the capture thread for long, give up on a record after 30 s. */
-    static final Map<String, Object> CAPTURE_PRODUCER = Map.of(
+    public static final Map<String, Object> CAPTURE_PRODUCER = Map.of(
             ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
@@ -59,7 +59,7 @@ public final class TapRuntime implements AutoCloseable {
             ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
             ProducerConfig.BUFFER_MEMORY_CONFIG, 32L << 20);
     /** Feedback producer: the client waits for the ack, so fail within seconds and let it retry. */
-    static final Map<String, Object> FEEDBACK_PRODUCER = Map.of(
+    public static final Map<String, Object> FEEDBACK_PRODUCER = Map.of(
             ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000,
             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 8_000,
             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,

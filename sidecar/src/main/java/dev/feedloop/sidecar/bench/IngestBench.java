@@ -1,0 +1,183 @@
+package dev.feedloop.sidecar.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.feedloop.contracts.event.Event;
+import dev.feedloop.contracts.event.Feedback;
+import dev.feedloop.contracts.event.InferenceRecord;
+import dev.feedloop.contracts.spi.PluginContext;
+import dev.feedloop.contracts.spi.Redactor;
+import dev.feedloop.sidecar.collector.Collector;
+import dev.feedloop.sidecar.config.ConfigLoader;
+import dev.feedloop.sidecar.config.FeedloopConfig;
+import dev.feedloop.sidecar.embedded.EmbeddedKafka;
+import dev.feedloop.sidecar.kafka.EventRecords;
+import dev.feedloop.sidecar.kafka.KafkaClients;
+import dev.feedloop.sidecar.kafka.TopicSetup;
+import dev.feedloop.sidecar.plugin.PluginCatalog;
+import dev.feedloop.sidecar.swap.RoutingTable;
+import dev.feedloop.sidecar.tap.CapturePipeline;
+import dev.feedloop.sidecar.tap.TapExchange;
+import dev.feedloop.sidecar.tap.TapRecords;
+import dev.feedloop.sidecar.tap.TapRuntime;
+import dev.feedloop.sidecar.telemetry.Metrics;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/**
+ * {@code feedloop bench ingest}: events/s through the tap's capture path and the collector, on a real
+ * (embedded) broker: finished exchanges (a chat request and the engine's JSON answer, with some
+ * personal data to redact) are offered to the tap's {@link CapturePipeline} exactly as the proxy
+ * offers them — parsed, redacted, validated, encoded, produced by the idempotent capture producer —
+ * while feedback for a share of them is produced to the feedback topic; the clock stops when the
+ * {@link Collector} has read, joined and committed every inference record and every feedback event.
+ * The proxy's HTTP work is not part of this path ({@code bench tap} measures it).
+ */
+public final class IngestBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private IngestBench() {}
+
+    /** Runs the benchmark and returns one JSON object. */
+    public static String run(int events, double feedbackShare, int captureThreads, PrintWriter progress) throws Exception {
+        Path dir = Files.createTempDirectory("feedloop-bench-ingest");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Settings.ephemeral(dir.resolve("kafka")))) {
+            FeedloopConfig config = ConfigLoader.load(null, Map.of(), java.util.List.of("kafka.bootstrap.servers=" + kafka.bootstrapServers()))
+                    .config();
+            KafkaClients clients = new KafkaClients(config.kafka(), "bench-ingest");
+            try (Admin admin = clients.admin()) {
+                TopicSetup.ensure(admin, config.topics());
+            }
+            Metrics metrics = Metrics.create();
+            Redactor redactor = PluginCatalog.load(IngestBench.class.getClassLoader()).redactors().get("default")
+                    .create(PluginContext.of("default", Map.of()));
+            Exchanges source = new Exchanges();
+            int feedbackEvery = feedbackShare <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, Math.round(1 / feedbackShare));
+            int feedbackCount = feedbackShare <= 0 ? 0 : (events + feedbackEvery - 1) / feedbackEvery;
+            progress.println("bench ingest: " + events + " exchanges, " + feedbackCount + " feedback events, partitions "
+                    + config.topics().partitions() + ", capture threads " + captureThreads);
+            progress.flush();
+
+            try (KafkaProducer<byte[], byte[]> captureProducer = clients.producer("capture", TapRuntime.CAPTURE_PRODUCER);
+                    KafkaProducer<byte[], byte[]> feedbackProducer = clients.producer("feedback", Map.of());
+                    CapturePipeline<TapExchange> pipeline = new CapturePipeline<>(config.capture().queueRecords(),
+                            config.capture().queueBytes(), TapRecords.assembler("default").apply(redactor), captureProducer,
+                            config.topics().inference(), "/feedloop/bench", metrics.registry(), captureThreads);
+                    Collector collector = new Collector(Collector.Settings.defaults(config.topics(), "assistant"), clients, metrics)) {
+                collector.start();
+                long t0 = System.nanoTime();
+                Instant now = Instant.now();
+                int capacity = config.capture().queueRecords();
+                for (int i = 0; i < events; i++) {
+                    TapExchange ex = source.next(i, now);
+                    while (pipeline.queued() >= capacity - captureThreads) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000); // let the capture threads catch up
+                    }
+                    if (!pipeline.offer(ex, ex.bytes())) {
+                        throw new IllegalStateException("the capture queue refused an exchange");
+                    }
+                    if (i % feedbackEvery == 0) {
+                        Feedback f = new Feedback(Event.SCHEMA_VERSION, "f-" + ex.inferenceId(), ex.inferenceId(), "default", now,
+                                Feedback.Kind.THUMBS_UP, null, null, null, null, null, null);
+                        feedbackProducer.send(EventRecords.toRecord(config.topics().feedback(), f, "/feedloop/bench", null));
+                    }
+                }
+                double offeredS = (System.nanoTime() - t0) / 1e9;
+                progress.println("bench ingest: offered in " + Math.round(offeredS * 100) / 100.0 + " s; waiting for the collector ...");
+                progress.flush();
+                long expectRecords = events;
+                long expectFeedback = feedbackCount;
+                double[] publishedAt = {-1};
+                boolean done = collector.awaitProgress(p -> {
+                    if (publishedAt[0] < 0 && metrics.count("feedloop.tap.published") >= expectRecords) {
+                        publishedAt[0] = (System.nanoTime() - t0) / 1e9;
+                    }
+                    return p.inferenceRecords() >= expectRecords && p.feedback() >= expectFeedback;
+                }, Duration.ofMinutes(10));
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                Collector.Progress p = collector.progress();
+                if (!done) {
+                    throw new IllegalStateException("the collector did not catch up in 10 minutes: " + p);
+                }
+                ObjectNode o = JSON.createObjectNode();
+                o.put("bench", "ingest");
+                o.put("path", "capture (parse, redact, validate, encode, idempotent produce) -> Kafka -> collector (decode, join, commit)");
+                o.put("inference_records", events);
+                o.put("feedback_events", feedbackCount);
+                o.put("partitions", config.topics().partitions());
+                o.put("capture_threads", captureThreads);
+                o.put("exchange_bytes_avg", source.averageBytes());
+                o.put("seconds", Math.round(elapsed * 1000) / 1000.0);
+                o.put("events_per_s", Math.round((events + feedbackCount) / elapsed));
+                o.put("inference_records_per_s", Math.round(events / elapsed));
+                o.put("capture_published_per_s", publishedAt[0] > 0 ? Math.round(events / publishedAt[0]) : -1);
+                o.put("captured_dropped", metrics.count("feedloop.tap.dropped", "reason", "queue_full")
+                        + metrics.count("feedloop.tap.dropped", "reason", "kafka"));
+                o.put("joined", p.joined());
+                o.put("examples", p.examples());
+                o.put("dead_letters", p.deadLetters());
+                o.put("machine_cpus", Runtime.getRuntime().availableProcessors());
+                return o.toString();
+            }
+        } finally {
+            ServeBench.deleteTree(dir);
+        }
+    }
+
+    /** Realistic finished exchanges: a chat request with some personal data and the engine's JSON answer. */
+    private static final class Exchanges {
+        private static final String[] QUESTIONS = {
+            "How do I reset my password? My email is jordan.miles@example.com.",
+            "Summarize the attached meeting notes in three bullet points.",
+            "My card 4111 1111 1111 1111 was charged twice, can you help?",
+            "Write a haiku about autumn leaves in the city.",
+            "Call me back at +44 20 7946 0958 about the delivery.",
+            "Translate 'good morning, how are you?' into Spanish and French.",
+            "Explain the difference between a mutex and a semaphore.",
+            "The server 10.20.30.40 keeps timing out, what should I check?"};
+        private final byte[][] requests = new byte[QUESTIONS.length][];
+        private final byte[][] responses = new byte[QUESTIONS.length][];
+        private long bytes;
+        private long count;
+
+        Exchanges() {
+            for (int q = 0; q < QUESTIONS.length; q++) {
+                ObjectNode req = JSON.createObjectNode().put("model", "assistant-v3");
+                req.putArray("messages").add(JSON.createObjectNode().put("role", "system").put("content", "You are a helpful assistant."))
+                        .add(JSON.createObjectNode().put("role", "user").put("content", QUESTIONS[q]));
+                req.put("max_tokens", 128).put("temperature", 0.7);
+                requests[q] = req.toString().getBytes(StandardCharsets.UTF_8);
+                ObjectNode resp = JSON.createObjectNode().put("id", "chatcmpl-" + UUID.randomUUID()).put("object", "chat.completion")
+                        .put("created", 1764050400L).put("model", "assistant-v3");
+                ObjectNode choice = resp.putArray("choices").addObject().put("index", 0);
+                choice.putObject("message").put("role", "assistant").put("content", ("Here is a careful answer to your question, "
+                        + "step by step, with the details you asked for. ").repeat(4)).putNull("tool_calls");
+                choice.putNull("logprobs").put("finish_reason", "stop").putNull("stop_reason");
+                resp.putObject("usage").put("prompt_tokens", 41).put("total_tokens", 161).put("completion_tokens", 120);
+                responses[q] = resp.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        }
+
+        TapExchange next(int i, Instant now) {
+            int q = i % QUESTIONS.length;
+            TapExchange ex = new TapExchange(UUID.randomUUID().toString(), "/v1/chat/completions", requests[q], responses[q], 200,
+                    now, now.plusMillis(850), null, "assistant", new RoutingTable.Decision("assistant-v3", "assistant-v3", 3,
+                            InferenceRecord.Route.PROMOTED), null);
+            bytes += requests[q].length + responses[q].length;
+            count++;
+            return ex;
+        }
+
+        long averageBytes() {
+            return count == 0 ? 0 : bytes / count;
+        }
+    }
+}
