@@ -620,19 +620,77 @@ public final class SchemaRegistry {
         };
     }
 
-    private static final Pattern RFC3339 = Pattern.compile(
-            "^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$");
-
+    /**
+     * RFC 3339 date-time: {@code yyyy-mm-ddThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)}, {@code T} and {@code Z}
+     * in either case, real calendar dates, seconds 00-59 and offsets up to 18:00 (as {@link
+     * OffsetDateTime} accepts them). Hand-written because every captured event carries several
+     * timestamps and this runs for each one.
+     */
     static boolean isDateTime(String s) {
-        if (!RFC3339.matcher(s).matches()) {
+        int n = s.length();
+        if (n < 20 || !digits(s, 0, 4) || s.charAt(4) != '-' || !digits(s, 5, 2) || s.charAt(7) != '-' || !digits(s, 8, 2)
+                || (s.charAt(10) != 'T' && s.charAt(10) != 't') || !digits(s, 11, 2) || s.charAt(13) != ':' || !digits(s, 14, 2)
+                || s.charAt(16) != ':' || !digits(s, 17, 2)) {
             return false;
         }
-        try {
-            OffsetDateTime.parse(s.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-            return true;
-        } catch (DateTimeParseException e) {
+        int i = 19;
+        if (s.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && isDigit(s.charAt(i))) {
+                i++;
+            }
+            if (i == start) {
+                return false;
+            }
+        }
+        if (i >= n) {
             return false;
         }
+        char z = s.charAt(i);
+        if (z == 'Z' || z == 'z') {
+            if (i + 1 != n) {
+                return false;
+            }
+        } else if (z == '+' || z == '-') {
+            if (i + 6 != n || !digits(s, i + 1, 2) || s.charAt(i + 3) != ':' || !digits(s, i + 4, 2)) {
+                return false;
+            }
+            int oh = number(s, i + 1, 2);
+            int om = number(s, i + 4, 2);
+            if (om > 59 || oh > 18 || (oh == 18 && om > 0)) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        int year = number(s, 0, 4);
+        int month = number(s, 5, 2);
+        int day = number(s, 8, 2);
+        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return false;
+        }
+        return number(s, 11, 2) <= 23 && number(s, 14, 2) <= 59 && number(s, 17, 2) <= 59;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean digits(String s, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            if (!isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int number(String s, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            v = v * 10 + (s.charAt(i) - '0');
+        }
+        return v;
     }
 
     static boolean isAbsoluteUri(String s) {

@@ -131,4 +131,53 @@ class SchemaRegistryTest {
         assertThat(SchemaRegistry.isDateTime("2026-11-25T06:42:21")).isFalse();
         assertThat(SchemaRegistry.isDateTime("2026-11-25T24:00:00Z")).isFalse();
     }
+
+    /** The hand-written check agrees with a regex plus java.time on valid stamps and on thousands of mutants of them. */
+    @Test
+    void dateTimeAgreesWithJavaTimeOnMutants() {
+        java.util.regex.Pattern shape = java.util.regex.Pattern.compile(
+                "^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})$");
+        java.util.function.Predicate<String> reference = s -> {
+            if (!shape.matcher(s).matches()) {
+                return false;
+            }
+            try {
+                java.time.OffsetDateTime.parse(s.toUpperCase(java.util.Locale.ROOT), java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+                return true;
+            } catch (java.time.format.DateTimeParseException e) {
+                return false;
+            }
+        };
+        String[] seeds = {"2026-11-25T06:42:21Z", "2024-02-29T23:59:59.5+18:00", "1999-12-31t00:00:00-05:30", "2026-01-01T12:00:00.000001z",
+            "2025-02-28T10:10:10-18:00", "2026-06-30T07:08:09.123+00:00"};
+        String alphabet = "0123456789:-+.TtZz 9";
+        java.util.Random rnd = new java.util.Random(7);
+        int valid = 0;
+        int checked = 0;
+        for (String seed : seeds) {
+            assertThat(SchemaRegistry.isDateTime(seed)).as(seed).isEqualTo(reference.test(seed)).isTrue();
+            for (int k = 0; k < 3000; k++) {
+                StringBuilder b = new StringBuilder(seed);
+                int edits = 1 + rnd.nextInt(2);
+                for (int e = 0; e < edits; e++) {
+                    int at = rnd.nextInt(b.length());
+                    switch (rnd.nextInt(3)) {
+                        case 0 -> b.setCharAt(at, alphabet.charAt(rnd.nextInt(alphabet.length())));
+                        case 1 -> b.deleteCharAt(at);
+                        default -> b.insert(at, alphabet.charAt(rnd.nextInt(alphabet.length())));
+                    }
+                    if (b.length() == 0) {
+                        b.append('0');
+                    }
+                }
+                String m = b.toString();
+                boolean expected = reference.test(m);
+                assertThat(SchemaRegistry.isDateTime(m)).as(m).isEqualTo(expected);
+                valid += expected ? 1 : 0;
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(18_000);
+        assertThat(valid).as("mutants that are still valid stamps").isGreaterThan(500);
+    }
 }

@@ -47,7 +47,7 @@ public final class IngestBench {
     private IngestBench() {}
 
     /** Runs the benchmark and returns one JSON object. */
-    public static String run(int events, double feedbackShare, int captureThreads, PrintWriter progress) throws Exception {
+    public static String run(int events, double feedbackShare, int captureThreads, String redactorName, PrintWriter progress) throws Exception {
         Path dir = Files.createTempDirectory("feedloop-bench-ingest");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Settings.ephemeral(dir.resolve("kafka")))) {
             FeedloopConfig config = ConfigLoader.load(null, Map.of(), java.util.List.of("kafka.bootstrap.servers=" + kafka.bootstrapServers()))
@@ -57,8 +57,8 @@ public final class IngestBench {
                 TopicSetup.ensure(admin, config.topics());
             }
             Metrics metrics = Metrics.create();
-            Redactor redactor = PluginCatalog.load(IngestBench.class.getClassLoader()).redactors().get("default")
-                    .create(PluginContext.of("default", Map.of()));
+            Redactor redactor = redactorName.equals("none") ? null : PluginCatalog.load(IngestBench.class.getClassLoader()).redactors()
+                    .get(redactorName).create(PluginContext.of(redactorName, Map.of()));
             Exchanges source = new Exchanges();
             int feedbackEvery = feedbackShare <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, Math.round(1 / feedbackShare));
             int feedbackCount = feedbackShare <= 0 ? 0 : (events + feedbackEvery - 1) / feedbackEvery;
@@ -73,6 +73,8 @@ public final class IngestBench {
                             config.topics().inference(), "/feedloop/bench", metrics.registry(), captureThreads);
                     Collector collector = new Collector(Collector.Settings.defaults(config.topics(), "assistant"), clients, metrics)) {
                 collector.start();
+                Map<Long, Long> cpuBefore = threadCpu();
+                long processBefore = processCpuNanos();
                 long t0 = System.nanoTime();
                 Instant now = Instant.now();
                 int capacity = config.capture().queueRecords();
@@ -114,6 +116,7 @@ public final class IngestBench {
                 o.put("feedback_events", feedbackCount);
                 o.put("partitions", config.topics().partitions());
                 o.put("capture_threads", captureThreads);
+                o.put("redactor", redactorName);
                 o.put("exchange_bytes_avg", source.averageBytes());
                 o.put("seconds", Math.round(elapsed * 1000) / 1000.0);
                 o.put("events_per_s", Math.round((events + feedbackCount) / elapsed));
@@ -125,11 +128,53 @@ public final class IngestBench {
                 o.put("examples", p.examples());
                 o.put("dead_letters", p.deadLetters());
                 o.put("machine_cpus", Runtime.getRuntime().availableProcessors());
+                ObjectNode cpu = o.putObject("cpu_s");
+                cpuByThread(cpu, cpuBefore);
+                double processCpu = (processCpuNanos() - processBefore) / 1e9;
+                cpu.put("process", Math.round(processCpu * 100) / 100.0);
+                o.put("cpu_utilisation", Math.round(processCpu / elapsed / Runtime.getRuntime().availableProcessors() * 100) / 100.0);
                 return o.toString();
             }
         } finally {
             ServeBench.deleteTree(dir);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static Map<Long, Long> threadCpu() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (long id : mx.getAllThreadIds()) {
+            out.put(id, mx.getThreadCpuTime(id));
+        }
+        return out;
+    }
+
+    /** CPU seconds spent during the run, grouped: capture threads, collector, producers, broker and the rest. */
+    private static void cpuByThread(ObjectNode into, Map<Long, Long> before) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> groups = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long now = mx.getThreadCpuTime(info.getThreadId());
+            if (now < 0) {
+                continue;
+            }
+            long spent = now - before.getOrDefault(info.getThreadId(), 0L);
+            String name = info.getThreadName();
+            String group = name.startsWith("feedloop-tap-capture") ? "capture"
+                    : name.startsWith("feedloop-collector") ? "collector"
+                    : name.startsWith("kafka-producer-network-thread") ? "producer_io"
+                    : name.equals("main") ? "feeder" : "broker_and_other";
+            groups.merge(group, spent, Long::sum);
+        }
+        groups.forEach((k, v) -> into.put(k, Math.round(v / 1e7) / 100.0));
     }
 
     /** Realistic finished exchanges: a chat request with some personal data and the engine's JSON answer. */

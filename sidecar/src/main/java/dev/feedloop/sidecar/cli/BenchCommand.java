@@ -190,13 +190,16 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--capture-threads", defaultValue = "2", description = "Capture threads (default: ${DEFAULT-VALUE}).")
         int captureThreads;
 
+        @Option(names = "--redactor", defaultValue = "default", description = "Redactor plugin, or none (default: ${DEFAULT-VALUE}).")
+        String redactor;
+
         @Override
         public Integer call() throws Exception {
             if (events < 1000 || events > 50_000_000 || feedbackShare < 0 || feedbackShare > 1 || captureThreads < 1
                     || captureThreads > 64) {
                 throw new CommandFailedException("--events must be 1000..50000000, --feedback-share in [0, 1], --capture-threads 1..64");
             }
-            spec.commandLine().getOut().println(IngestBench.run(events, feedbackShare, captureThreads, spec.commandLine().getErr()));
+            spec.commandLine().getOut().println(IngestBench.run(events, feedbackShare, captureThreads, redactor, spec.commandLine().getErr()));
             return 0;
         }
     }

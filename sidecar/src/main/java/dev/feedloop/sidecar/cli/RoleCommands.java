@@ -6,6 +6,7 @@ import dev.feedloop.sidecar.config.LoadedConfig;
 import dev.feedloop.sidecar.plugin.PluginCatalog;
 import dev.feedloop.sidecar.tap.TapRecords;
 import dev.feedloop.sidecar.tap.TapRuntime;
+import dev.feedloop.sidecar.train.TrainerRuntime;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -82,11 +83,26 @@ final class RoleCommands {
     }
 
     @Command(name = "trainer", mixinStandardHelpOptions = true,
-            description = "Run the trainer role: collector, OAIF judge, replay buffer, online DPO on LoRA, gate and rollout.")
+            description = {"Run the trainer role: collector, OAIF judge, replay buffer, online DPO on LoRA, gate and rollout.",
+                "Available now: the collector (feedback joined to inference records, published as preference pairs and "
+                        + "unpaired examples) and the KServe source (kserve.topic)."})
     static final class Trainer extends Role {
         @Override
         Integer run(LoadedConfig loaded, PluginCatalog catalog) {
-            return Unavailable.report(spec, "the trainer role lands after issues #4 (policy engine) and #6 (collector)");
+            FeedloopConfig c = loaded.config();
+            TrainerRuntime trainer;
+            try {
+                trainer = TrainerRuntime.start(c, catalog, Clock.systemUTC());
+            } catch (IllegalArgumentException | PluginException e) {
+                throw new CommandFailedException(e.getMessage());
+            }
+            spec.commandLine().getOut().println("feedloop trainer: collector ready: " + c.topics().inference() + " + "
+                    + c.topics().feedback() + " -> " + c.topics().preferences()
+                    + (c.kserve().topic().isEmpty() ? "" : "; KServe source on " + c.kserve().topic())
+                    + ", metrics on :" + trainer.managementPort() + "/metrics");
+            spec.commandLine().getOut().println("feedloop trainer: OAIF, training, the gate and rollout are not available yet");
+            spec.commandLine().getOut().flush();
+            return runUntilStopped(trainer, "trainer");
         }
     }
 

@@ -210,6 +210,8 @@ public final class Collector implements AutoCloseable {
                 settings.aliasFallback()), settings.clock(), Joiner.ticker(settings.clock()), this.metrics, ledger, new KafkaSink());
         Map<String, Object> props = clients.consumerProps(settings.groupId());
         props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        // each poll ends in a flush and a synchronous commit; large polls amortise that round trip
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         this.consumer = new KafkaConsumer<>(props);
         try {
             this.producer = clients.producer();

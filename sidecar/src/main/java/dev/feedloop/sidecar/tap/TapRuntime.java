@@ -191,6 +191,9 @@ public final class TapRuntime implements AutoCloseable {
             if (agent != null) {
                 agent.start();
             }
+            if (config.topics().create()) {
+                ensureTopicsInBackground(clients, config.topics());
+            }
             LOG.info("tap ready on port {} for {} (alias '{}'), management on {}, capture to {} with redactor {}", proxy.actualPort(),
                     upstream, config.tap().alias(), management.actualPort(), config.topics().inference(), redactorName);
             return new TapRuntime(vertx, metrics, proxy, management, pipeline, feedback, captureProducer, feedbackProducer, agent,
@@ -214,6 +217,19 @@ public final class TapRuntime implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("the tap could not start: " + e.getMessage(), e);
         }
+    }
+
+    /** Creates missing topics without holding up startup: the tap serves whether or not Kafka is there. */
+    private static void ensureTopicsInBackground(KafkaClients clients, FeedloopConfig.TopicsConfig topics) {
+        Thread t = new Thread(() -> {
+            try (org.apache.kafka.clients.admin.Admin admin = clients.admin()) {
+                dev.feedloop.sidecar.kafka.TopicSetup.ensure(admin, topics);
+            } catch (RuntimeException e) {
+                LOG.warn("could not check or create the topics (capture will count drops until they exist): {}", e.getMessage());
+            }
+        }, "feedloop-tap-topics");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static PluginContext context(FeedloopConfig config, String name, Clock clock, ExecutorService blocking, Metrics metrics) {
