@@ -5,7 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * E-mail addresses: a local part of up to 64 letters, digits and {@code ._%+-} (any script), {@code @}, one to
+ * E-mail addresses: a local part of up to 64 letters, digits and {@code ._%+-} (any script; an apostrophe too,
+ * but not first, as in {@code o'brien@...}), {@code @}, one to
  * eight dot-separated domain labels and an alphabetic top-level domain. Not the user or password of a URL such
  * as {@code https://user:pw@host} or {@code https://token@host} (the secret scanner takes a password or token
  * there), and not the {@code git@host} of an SSH remote.
@@ -17,7 +18,7 @@ final class EmailScanner implements Scanner {
     private static final String LABEL_END = "[\\p{L}\\p{M}\\p{N}]";
     private static final Pattern EMAIL = Pattern.compile(
             "(?<!" + LOCAL + ")(?<!://)(?<!//[^\\s/@:]{0,64}:)"
-                    + "(" + LOCAL + "{1,64})@"
+                    + "(" + LOCAL + "[\\p{L}\\p{M}\\p{N}._%+\\-']{0,63})@"
                     + "(?:" + LABEL_END + "(?:[\\p{L}\\p{M}\\p{N}\\-]{0,61}" + LABEL_END + ")?\\.){1,8}"
                     + "\\p{L}{2,24}(?![\\p{L}\\p{M}\\p{N}\\-@])");
 

@@ -9,12 +9,12 @@ import java.util.regex.Pattern;
  * Phone numbers, international ({@code +CC ...} or {@code 00CC ...}) and national, written together or in digit
  * groups separated by spaces, hyphens, dots or slashes, with an optional parenthesized area code.
  *
- * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most twelve digits, never glued to
+ * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most fifteen digits, never glued to
  * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken:
  *
  * <ul>
  *   <li><b>International</b> ({@code +} or {@code 00} prefix): 8..15 digits after the prefix, one-digit groups only
- *       right after the prefix, and exactly 11 digits after {@code +1}. The negative keywords below also reject
+ *       as the country code or right after it (a parenthesized trunk {@code (0)} not counted), and exactly 11 digits after {@code +1}. The negative keywords below also reject
  *       a {@code 00} number (an id such as {@code SKU 0012345678905}).
  *   <li><b>National</b>: 8..12 digits, the last group at least two digits, a one-digit group only first; not a
  *       date ({@code 2024-03-15}, {@code 15.03.2024}), not a list of years, not a number with thousands groups
@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 final class PhoneScanner implements Scanner {
     static final String TYPE = "PHONE";
 
-    private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,12})";
+    private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,15})";
     private static final String SEP = "(?:[ \\u00A0]?[\\-./][ \\u00A0]?|[ \\u00A0]|(?<=\\))|(?=\\())";
     private static final Pattern CANDIDATE = Pattern.compile(
             "(?<![\\w+\\-.,/#$€£¥@%])(\\+[ \\u00A0]?)?" + GROUP + "(?:" + SEP + GROUP + "){0,7}"
@@ -173,10 +173,15 @@ final class PhoneScanner implements Scanner {
         if (text.charAt(first.digitsStart()) == '0' && !text.startsWith("00", first.digitsStart())) {
             return false; // "+0..." is no country code
         }
-        for (int k = 2; k < groups.size(); k++) {
-            if (groups.get(k).digits() == 1) {
+        int position = 0; // among the groups that are not a parenthesized trunk prefix such as (0)
+        for (Group group : groups) {
+            if (group.paren()) {
+                continue;
+            }
+            if (group.digits() == 1 && position >= 2) {
                 return false;
             }
+            position++;
         }
         boolean nanp = groups.size() > 1 && first.digits() == 1 && text.charAt(first.digitsStart()) == '1';
         return !nanp || digits == 11;

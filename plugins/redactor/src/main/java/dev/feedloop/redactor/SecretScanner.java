@@ -59,15 +59,26 @@ final class SecretScanner implements Scanner {
     private static final String PEM_END = "-----END ";
     private static final int MAX_PEM_BODY = 64 * 1024;
 
+    private static final String SNAKE = "[a-z]{1,40}(?:_[a-z]{1,40}){1,8}";
+    private static final String SCREAMING = "[A-Z]{1,40}(?:_[A-Z]{1,40}){1,8}";
+    private static final String CAMEL = "[a-z]{1,40}(?:[A-Z][a-z]{1,40}){1,8}";
+    /** An identifier with a word break ({@code api_key_value}, {@code DB_PASSWORD}, {@code getToken}) or a path. */
+    private static final Pattern CODE_REFERENCE = Pattern.compile(
+            "(?:[a-z]{1,40}\\.){1,8}(?:" + SNAKE + "|" + SCREAMING + "|" + CAMEL + "|[a-z]{1,40})|" + SNAKE + "|"
+                    + SCREAMING + "|" + CAMEL);
+
     /** Keys in scripts whose words the generic key pattern does not cover, or that contain spaces. */
     private static final String OTHER_KEYS =
             "mot de passe|mot-de-passe|contraseña|passwort|kennwort|senha|wachtwoord|hasło|пароль|パスワード|密码|密碼|비밀번호";
-    private static final Pattern ASSIGNMENT = Pattern.compile(
-            "(?<![\\p{L}\\p{N}_\\-.])(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
+    /** A key and its separator: {@code =}, {@code :}, {@code =>}, {@code :=}, or "is" and its translations. */
+    private static final Pattern KEY = Pattern.compile(
+            "(?<![\\p{L}\\p{N}_.])(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
                     + "(?:([\"']?[ \\t]{0,3}(?:=>|:=|[=:：])([ \\t]{0,3}))"
-                    + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))"
-                    + "(\"[^\"\\r\\n]{1,256}\"|'[^'\\r\\n]{1,256}'|`[^`\\r\\n]{1,256}`|[^\\s\"'`<>,;]{1,256})",
+                    + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** The value right after a key: quoted, or up to whitespace, a quote, an angle bracket, a comma or a semicolon. */
+    private static final Pattern VALUE = Pattern.compile(
+            "\"[^\"\\r\\n]{1,256}\"|'[^'\\r\\n]{1,256}'|`[^`\\r\\n]{1,256}`|[^\\s\"'`<>,;]{1,256}");
 
     /** Last key words that name a secret on their own. */
     private static final Set<String> SECRET_WORDS = Set.of(
@@ -202,11 +213,20 @@ final class SecretScanner implements Scanner {
     }
 
     private static void scanAssignments(String text, List<Candidate> out) {
-        Matcher m = ASSIGNMENT.matcher(text);
+        Matcher key = KEY.matcher(text);
+        Matcher value = VALUE.matcher(text);
         int from = 0;
-        while (from < text.length() && m.find(from)) {
-            int valueStart = m.start(5);
-            int valueEnd = m.end(5);
+        while (from < text.length() && key.find(from)) {
+            from = key.end(1);
+            if (!isSecretKey(key.group(1))) {
+                continue; // checked before the value is read, so ordinary "name: value" text costs little
+            }
+            value.region(key.end(), text.length());
+            if (!value.lookingAt()) {
+                continue;
+            }
+            int valueStart = value.start();
+            int valueEnd = value.end();
             char open = text.charAt(valueStart);
             boolean quoted = open == '"' || open == '\'' || open == '`';
             if (quoted) {
@@ -218,13 +238,10 @@ final class SecretScanner implements Scanner {
                     valueEnd--;
                 }
             }
-            String key = m.group(1);
-            String value = text.substring(valueStart, valueEnd);
-            if (isSecretKey(key) && acceptable(text, m, value, quoted, valueEnd)) {
+            String v = text.substring(valueStart, valueEnd);
+            if (acceptable(text, key, v, quoted, valueEnd)) {
                 out.add(new Candidate(TYPE, valueStart, valueEnd, Candidate.RANK_SECRET_ASSIGNMENT));
-                from = m.end();
-            } else {
-                from = m.end(1);
+                from = value.end();
             }
         }
     }
@@ -290,7 +307,10 @@ final class SecretScanner implements Scanner {
             case "key":
                 return SECRET_KEY_PREFIXES.contains(previous);
             default:
-                return SECRET_WORDS.contains(last);
+                // one-word compounds: PGPASSWORD, rootpassword, appsecret, githubtoken
+                return SECRET_WORDS.contains(last) || last.endsWith("password") || last.endsWith("passwd")
+                        || last.endsWith("secret") || (last.endsWith("token") && last.length() > 5
+                        && !PLAIN_TOKEN_PREFIXES.contains(last.substring(0, last.length() - 5)));
         }
     }
 
@@ -355,27 +375,12 @@ final class SecretScanner implements Scanner {
         return false;
     }
 
-    /** {@code user.password}, {@code api_key_value}, {@code getToken}: code, not a literal secret. */
+    /**
+     * {@code user.password}, {@code api_key_value}, {@code DB_PASSWORD}, {@code getToken}: an identifier in code,
+     * not a literal secret. Random tokens with mixed case ({@code hf_kQpLmNo...}) do not have these shapes.
+     */
     private static boolean isCodeReference(String value) {
-        boolean dotted = false;
-        boolean underscore = false;
-        boolean camel = false;
-        for (int k = 0; k < value.length(); k++) {
-            char c = value.charAt(k);
-            if (c == '.') {
-                if (k == 0 || k == value.length() - 1 || !Character.isLetter(value.charAt(k + 1))) {
-                    return false;
-                }
-                dotted = true;
-            } else if (c == '_') {
-                underscore = true;
-            } else if (!Character.isLetter(c)) {
-                return false;
-            } else if (k > 0 && Character.isUpperCase(c) && Character.isLowerCase(value.charAt(k - 1))) {
-                camel = true;
-            }
-        }
-        return dotted || underscore || camel;
+        return CODE_REFERENCE.matcher(value).matches();
     }
 
     /** {@code user.password = hashed}: an attribute set to a variable in code, not a configured secret. */
