@@ -63,8 +63,31 @@ final class PhoneScanner implements Scanner {
             "bytes", "items", "records", "requests");
     private static final Context CONTEXT = new Context(POSITIVE, NEGATIVE, 32);
 
-    /** One digit group of a candidate: its span, its digits' span (inside parentheses) and what precedes it. */
-    private record Group(int start, int end, int digitsStart, int digitsEnd, boolean paren, char sepBefore) {
+    /** The keyword context before one start position, looked up at most once per candidate and start. */
+    private static final class ContextAt {
+        private final String text;
+        private final int at;
+        private int verdict = Integer.MIN_VALUE;
+
+        ContextAt(String text, int at) {
+            this.text = text;
+            this.at = at;
+        }
+
+        int get() {
+            if (verdict == Integer.MIN_VALUE) {
+                verdict = CONTEXT.before(text, at);
+            }
+            return verdict;
+        }
+    }
+
+    /**
+     * One digit group of a candidate: its span, its digits' span (inside parentheses), the separator before it
+     * ({@code - . /} over a space, 0 for none) and whether that separator contains whitespace.
+     */
+    private record Group(int start, int end, int digitsStart, int digitsEnd, boolean paren, char sepBefore,
+            boolean spaceBefore) {
         int digits() {
             return digitsEnd - digitsStart;
         }
@@ -87,25 +110,30 @@ final class PhoneScanner implements Scanner {
         List<Group> groups = new ArrayList<>();
         int k = start;
         char sep = 0;
+        boolean space = false;
         while (k < end) {
             char c = text.charAt(k);
             if (c == '(') {
                 int close = text.indexOf(')', k);
-                groups.add(new Group(k, close + 1, k + 1, close, true, sep));
+                groups.add(new Group(k, close + 1, k + 1, close, true, sep, space));
                 k = close + 1;
                 sep = 0;
+                space = false;
             } else if (Chars.isDigit(c)) {
                 int e = k;
                 while (e < end && Chars.isDigit(text.charAt(e))) {
                     e++;
                 }
-                groups.add(new Group(k, e, k, e, false, sep));
+                groups.add(new Group(k, e, k, e, false, sep, space));
                 k = e;
                 sep = 0;
+                space = false;
             } else {
                 // remember the strongest separator: '-', '.' or '/' over a space
+                boolean blank = c == ' ' || c == '\u00A0';
+                space |= blank;
                 if (sep == 0 || sep == ' ') {
-                    sep = c == '\u00A0' ? ' ' : c;
+                    sep = blank ? ' ' : c;
                 }
                 k++;
             }
@@ -126,13 +154,18 @@ final class PhoneScanner implements Scanner {
             if (i > 0 && groups.get(i).sepBefore() != ' ') {
                 continue;
             }
+            ContextAt context = new ContextAt(text, i == 0 && plusAt >= 0 ? plusAt : groups.get(i).start());
             for (int j = g; j > i; j--) {
+                // a shorter number may only end before a space or a hyphen: in "0958 10.0.0.1" the "10" is not ours
+                if (j < g && !groups.get(j).spaceBefore() && groups.get(j).sepBefore() != '-') {
+                    continue;
+                }
                 int start = i == 0 && plusAt >= 0 ? plusAt : groups.get(i).start();
                 int end = groups.get(j - 1).end();
                 if (best != null && end - start <= best[1] - best[0]) {
                     break;
                 }
-                if (valid(text, groups.subList(i, j), i == 0 && plusAt >= 0, start, end)) {
+                if (valid(text, groups.subList(i, j), i == 0 && plusAt >= 0, context, end)) {
                     best = new int[] {start, end};
                     break;
                 }
@@ -141,7 +174,7 @@ final class PhoneScanner implements Scanner {
         return best;
     }
 
-    private static boolean valid(String text, List<Group> groups, boolean plus, int start, int end) {
+    private static boolean valid(String text, List<Group> groups, boolean plus, ContextAt context, int end) {
         int g = groups.size();
         int digits = 0;
         int parens = 0;
@@ -160,9 +193,9 @@ final class PhoneScanner implements Scanner {
             return validInternational(text, groups, digits);
         }
         if (doubleZero) {
-            return validInternational(text, groups, digits - 2) && CONTEXT.before(text, start) != Context.NEGATIVE;
+            return validInternational(text, groups, digits - 2) && context.get() != Context.NEGATIVE;
         }
-        return validNational(text, groups, digits, start, end);
+        return validNational(text, groups, digits, context, end);
     }
 
     private static boolean validInternational(String text, List<Group> groups, int digits) {
@@ -187,7 +220,7 @@ final class PhoneScanner implements Scanner {
         return !nanp || digits == 11;
     }
 
-    private static boolean validNational(String text, List<Group> groups, int digits, int start, int end) {
+    private static boolean validNational(String text, List<Group> groups, int digits, ContextAt contextAt, int end) {
         if (digits < 8 || digits > 12) {
             return false;
         }
@@ -200,7 +233,7 @@ final class PhoneScanner implements Scanner {
         if (isDate(text, groups) || isYearList(text, groups) || Context.followedBy(text, end, UNITS)) {
             return false;
         }
-        int context = CONTEXT.before(text, start);
+        int context = contextAt.get();
         if (context == Context.NEGATIVE) {
             return false;
         }

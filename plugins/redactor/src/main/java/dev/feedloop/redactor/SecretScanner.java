@@ -72,7 +72,7 @@ final class SecretScanner implements Scanner {
             "mot de passe|mot-de-passe|contraseña|passwort|kennwort|senha|wachtwoord|hasło|пароль|パスワード|密码|密碼|비밀번호";
     /** A key and its separator: {@code =}, {@code :}, {@code =>}, {@code :=}, or "is" and its translations. */
     private static final Pattern KEY = Pattern.compile(
-            "(?<![\\p{L}\\p{N}_.])(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
+            "(?<![\\p{L}\\p{N}_.]|[\\p{L}\\p{N}_]-)(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
                     + "(?:([\"']?[ \\t]{0,3}(?:=>|:=|[=:：])([ \\t]{0,3}))"
                     + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
