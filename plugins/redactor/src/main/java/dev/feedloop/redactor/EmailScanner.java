@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * but not first, as in {@code o'brien@...}), {@code @}, one to
  * eight dot-separated domain labels and an alphabetic top-level domain. Not the user or password of a URL such
  * as {@code https://user:pw@host} or {@code https://token@host} (the secret scanner takes a password or token
- * there), and not the {@code git@host} of an SSH remote.
+ * there), not the {@code git@host} of an SSH remote, and not an image named for a pixel density
+ * ({@code icon@2x.png}).
  */
 final class EmailScanner implements Scanner {
     static final String TYPE = "EMAIL";
@@ -22,6 +23,10 @@ final class EmailScanner implements Scanner {
                     + "(?:" + LABEL_END + "(?:[\\p{L}\\p{M}\\p{N}\\-]{0,61}" + LABEL_END + ")?\\.){1,8}"
                     + "\\p{L}{2,24}(?![\\p{L}\\p{M}\\p{N}\\-@])");
 
+    /** The domain part of an image file named for a pixel density: {@code 2x.png}, {@code 1.5x.webp}. */
+    private static final Pattern RETINA_ASSET = Pattern.compile(
+            "\\d{1,2}(?:\\.\\d)?x\\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico)", Pattern.CASE_INSENSITIVE);
+
     @Override
     public void scan(String text, List<Candidate> out) {
         if (text.indexOf('@') < 0) {
@@ -31,6 +36,9 @@ final class EmailScanner implements Scanner {
         while (m.find()) {
             if (m.group(1).equals("git")) {
                 continue; // git@github.com:org/repo.git is an SSH remote, not a person's address
+            }
+            if (RETINA_ASSET.matcher(text).region(m.end(1) + 1, m.end()).matches()) {
+                continue; // icon@2x.png is an image file name
             }
             out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_EMAIL));
         }

@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  *       ({@code ********}) or a null-like word is left alone; after {@code :} with a space and in "is" sentences an
  *       unquoted value must look like a secret (a digit, a symbol or inner capitals) unless it ends the line, so
  *       prose such as "enter your password: then click OK" is not redacted. Tokenizer settings ({@code eos_token},
- *       {@code pad_token}, ...) and counters ({@code max_tokens}) are not secrets.
+ *       {@code pad_token}, ...) and counters ({@code max_tokens}) are not secrets, and the value of a bare
+ *       {@code token} key must be at least 12 characters and look like a secret, because model output in
+ *       logprobs is {@code {"token": "Hello", ...}}.
  * </ul>
  */
 final class SecretScanner implements Scanner {
@@ -267,23 +269,21 @@ final class SecretScanner implements Scanner {
         if (!plausible(value) || value.length() < 3) {
             return false;
         }
-        boolean sentence = m.group(4) != null;
+        if (m.group(1).equalsIgnoreCase("token") && (value.length() < 12 || !secretLooking(value))) {
+            return false; // {"token": " Hello", "logprob": -0.3}: a model's output token, not a credential
+        }
+        if (m.group(4) != null) {
+            return value.length() >= 4 && secretLooking(value); // "my password is ..."
+        }
+        if (quoted) {
+            return true;
+        }
+        if (value.indexOf('(') >= 0 || isCodeReference(value) || isAttributeAssignment(m, value)
+                || isPlainTokenCount(m.group(1), value)) {
+            return false;
+        }
         boolean spacedColon = m.group(2) != null && !m.group(2).contains("=") && !m.group(3).isEmpty();
-        if (sentence) {
-            return value.length() >= 4 && secretLooking(value);
-        }
-        if (!quoted) {
-            if (value.indexOf('(') >= 0 || isCodeReference(value) || isAttributeAssignment(m, value)) {
-                return false;
-            }
-            if (isPlainTokenCount(m.group(1), value)) {
-                return false;
-            }
-            if (spacedColon && !secretLooking(value) && !endsLine(text, valueEnd)) {
-                return false;
-            }
-        }
-        return true;
+        return !spacedColon || secretLooking(value) || endsLine(text, valueEnd);
     }
 
     /** Whether a key (any case style) names a secret: its last word, or its last two words, say so. */

@@ -35,7 +35,7 @@ class EmailDetectorTest {
     @ParameterizedTest
     @ValueSource(strings = {"user@localhost", "name@domain", "the @ sign and .com", "git@github.com:acme/app.git",
         "ssh://git@gitlab.example.com/group/repo.git", "https://user:pw@example.com/x", "a@1.2.3.4",
-        "<EMAIL> and <EMAIL>@x", "@example.com", "jane@.example.com"})
+        "<EMAIL> and <EMAIL>@x", "@example.com", "jane@.example.com", "logo@2x.png", "icon@1.5x.webp"})
     void leavesNonAddressesAlone(String text) {
         assertThat(Redactors.values(redactor, text)).isEmpty();
     }

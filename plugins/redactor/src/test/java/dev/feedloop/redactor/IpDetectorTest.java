@@ -32,7 +32,7 @@ class IpDetectorTest {
     @ParameterizedTest
     @ValueSource(strings = {"1.2.3", "10.0.0.256", "256.1.1.1", "1.2.3.4.5", "v1.2.3.4", "version 1.2.3.4",
         "firmware 10.0.0.1", "OID 1.3.6.1.4.1.343", "01.02.03.04", "192.168", "1.2.3.4a", "a1.2.3.4",
-        "chrome/120.0.6099.109", "<IPV4>"})
+        "chrome/120.0.6099.109", "Chrome/120.0.0.0 Safari/537.36", "<IPV4>"})
     void leavesVersionsAndInvalidAddressesAlone(String text) {
         assertThat(Redactors.values(ipv4, text)).isEmpty();
     }
@@ -59,7 +59,8 @@ class IpDetectorTest {
     @ParameterizedTest
     @ValueSource(strings = {"at 12:30", "12:30:45", "10:30:00.123", "ratio 3:2:1", "MAC 00:1A:2B:3C:4D:5E", "::",
         "std::vector a::b::c", "cafe::beef", "2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::1",
-        "::ffff:192.0.2.256", "2001:db8:::1", "g001:db8::1", "2001:db8::1x", "<IPV6>"})
+        "::ffff:192.0.2.256", "2001:db8:::1", "g001:db8::1", "2001:db8::1x", "xs[1::2]", "xs[::2]", "a[:, 1::2]",
+        "<IPV6>"})
     void leavesTimesMacsAndInvalidFormsAlone(String text) {
         assertThat(Redactors.values(ipv6, text)).isEmpty();
     }

@@ -90,7 +90,7 @@ class RedactionBehaviourTest {
     @Test
     void placeholdersAreNeverDetectedAgainEvenByDenyTerms() {
         Redactor redactor = Redactors.with(Map.of("deny", "email, phone, secret, deny"));
-        String once = redactor.redact("email jane@example.com, phone +1 415 555 0100, token: abc123xyz").text();
+        String once = redactor.redact("email jane@example.com, phone +1 415 555 0100, token: abc123xyz789").text();
 
         assertThat(once).isEqualTo("<DENY> <EMAIL>, <DENY> <PHONE>, token: <SECRET>");
         assertThat(redactor.redact(once).findings()).isEmpty();

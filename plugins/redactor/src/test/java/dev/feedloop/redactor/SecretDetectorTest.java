@@ -88,7 +88,8 @@ class SecretDetectorTest {
         "API_KEY=your_api_key_here", "password=DB_PASSWORD", "Set password: true in config", "token: 512",
         "key: value", "primary_key: id", "Bearer tokens are sent in the Authorization header.",
         "Authorization: required", "The JWT header is eyJhbGciOiJIUzI1NiJ9 alone",
-        "https://example.com:8443/path?q=1"})
+        "https://example.com:8443/path?q=1", "{\"token\": \" Hello\", \"logprob\": -0.31}",
+        "{\"token\":\"ing\",\"bytes\":[105,110,103]}"})
     void leavesWordsWithoutValuesPlaceholdersAndCodeAlone(String text) {
         assertThat(Redactors.values(redactor, text)).isEmpty();
     }
