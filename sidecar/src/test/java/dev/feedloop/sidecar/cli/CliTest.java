@@ -74,7 +74,7 @@ class CliTest {
         Result r = run("trainer", "--set", "plugins.enabled=tie-judge,openai-judge");
         assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
         assertThat(r.err().lines()).containsExactly("feedloop: plugins.enabled names unknown plugin 'openai-judge'; available: "
-                + "{serving-backend=[lorax, nim, sglang, vllm], judge=[tie-judge], adapter-store=[local], redactor=[]}");
+                + "{serving-backend=[lorax, nim, sglang, vllm], judge=[tie-judge], adapter-store=[local], redactor=[default]}");
     }
 
     @Test
