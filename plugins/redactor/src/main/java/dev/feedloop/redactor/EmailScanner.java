@@ -29,18 +29,42 @@ final class EmailScanner implements Scanner {
 
     @Override
     public void scan(String text, List<Candidate> out) {
-        if (text.indexOf('@') < 0) {
-            return;
-        }
-        Matcher m = EMAIL.matcher(text);
-        while (m.find()) {
+        Matcher m = EMAIL.matcher(text).useTransparentBounds(true);
+        int from = 0;
+        for (int at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+            int start = localStart(text, at);
+            if (start < from || start == at || !m.region(start, text.length()).lookingAt() || m.end(1) != at) {
+                continue;
+            }
+            from = m.end();
             if (m.group(1).equals("git")) {
                 continue; // git@github.com:org/repo.git is an SSH remote, not a person's address
             }
-            if (RETINA_ASSET.matcher(text).region(m.end(1) + 1, m.end()).matches()) {
+            if (RETINA_ASSET.matcher(text).region(at + 1, m.end()).matches()) {
                 continue; // icon@2x.png is an image file name
             }
             out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_EMAIL));
         }
+    }
+
+    /**
+     * Where the local part before the {@code @} at {@code at} starts: back over local-part characters (at most 65,
+     * so a longer run fails the pattern's lookbehind), then past a leading apostrophe.
+     */
+    private static int localStart(String text, int at) {
+        int start = at;
+        while (start > 0 && at - start <= 64 && isLocal(text.charAt(start - 1))) {
+            start--;
+        }
+        while (start < at && text.charAt(start) == '\'') {
+            start++;
+        }
+        return start;
+    }
+
+    private static boolean isLocal(char c) {
+        return Character.isLetterOrDigit(c) || Character.getType(c) == Character.NON_SPACING_MARK
+                || Character.getType(c) == Character.COMBINING_SPACING_MARK
+                || Character.getType(c) == Character.ENCLOSING_MARK || "._%+-'".indexOf(c) >= 0;
     }
 }

@@ -95,8 +95,17 @@ final class PhoneScanner implements Scanner {
 
     @Override
     public void scan(String text, List<Candidate> out) {
-        Matcher m = CANDIDATE.matcher(text);
-        while (m.find()) {
+        Matcher m = CANDIDATE.matcher(text).useTransparentBounds(true);
+        int n = text.length();
+        int from = 0;
+        for (int at = 0; at < n; at++) {
+            char c = text.charAt(at);
+            // a candidate starts with '+', '(' or the first digit of a run; try the pattern only there
+            boolean start = c == '+' || c == '(' || (Chars.isDigit(c) && (at == 0 || !Chars.isDigit(text.charAt(at - 1))));
+            if (!start || at < from || !m.region(at, n).lookingAt()) {
+                continue;
+            }
+            from = m.end();
             int bodyStart = m.group(1) == null ? m.start() : m.end(1);
             List<Group> groups = groups(text, bodyStart, m.end());
             int[] best = longestValid(text, groups, m.group(1) != null ? m.start() : -1);

@@ -1,6 +1,7 @@
 package dev.feedloop.redactor;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -82,6 +83,18 @@ final class SecretScanner implements Scanner {
     private static final Pattern VALUE = Pattern.compile(
             "\"[^\"\\r\\n]{1,256}\"|'[^'\\r\\n]{1,256}'|`[^`\\r\\n]{1,256}`|[^\\s\"'`<>,;]{1,256}");
 
+    /** Literal starts of the vendor token shapes, to anchor {@link #TOKENS}. */
+    private static final List<String> TOKEN_PREFIXES = List.of("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_",
+            "ghr_", "github_pat_", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "AIza", "sk_live_", "sk_test_",
+            "rk_live_", "rk_test_", "eyJ");
+    /**
+     * Lower-case pieces of which every secret key contains at least one; the key pattern only runs around them.
+     * "pass" covers password, passwd, passphrase, Passwort and mot de passe; "pw" covers pwd.
+     */
+    private static final List<String> KEY_HINTS = List.of("pass", "pw", "secret", "token", "key", "kennwort",
+            "wachtwoord", "contrase", "senha", "hasło", "haslo", "пароль", "パスワード", "密码", "密碼", "비밀번호",
+            "mot de passe", "mot-de-passe");
+
     /** Last key words that name a secret on their own. */
     private static final Set<String> SECRET_WORDS = Set.of(
             "password", "passwd", "pwd", "pw", "passphrase", "passcode", "secret", "apikey", "secretkey", "accesskey",
@@ -105,29 +118,43 @@ final class SecretScanner implements Scanner {
 
     @Override
     public void scan(String text, List<Candidate> out) {
+        String lower = Anchors.lowerCase(text);
         scanTokens(text, out);
         scanPem(text, out);
-        if (text.indexOf("://") >= 0) {
-            addGroup(URL_PASSWORD.matcher(text), text, out, false);
-        }
-        addGroup(AUTHORIZATION.matcher(text), text, out, true);
-        addGroup(BEARER.matcher(text), text, out, true);
-        scanAssignments(text, out);
+        addGroup(URL_PASSWORD, urlStarts(text), text, out, false);
+        addGroup(AUTHORIZATION, Anchors.of(lower, List.of("authorization")), text, out, true);
+        addGroup(BEARER, Anchors.of(lower, List.of("bearer")), text, out, true);
+        scanAssignments(text, lower, out);
     }
 
     private static void scanTokens(String text, List<Candidate> out) {
-        Matcher m = TOKENS.matcher(text);
-        while (m.find()) {
-            if (text.startsWith("sk-", m.start()) && !hasDigit(text, m.start() + 3, m.end())) {
+        BitSet anchors = Anchors.of(text, TOKEN_PREFIXES);
+        Matcher m = TOKENS.matcher(text).useTransparentBounds(true);
+        int from = 0;
+        for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
+            if (at < from || !m.region(at, text.length()).lookingAt()) {
                 continue;
             }
-            out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_SECRET_TOKEN));
+            from = m.end();
+            if (text.startsWith("sk-", at) && !hasDigit(text, at + 3, m.end())) {
+                continue;
+            }
+            out.add(new Candidate(TYPE, at, m.end(), Candidate.RANK_SECRET_TOKEN));
         }
     }
 
-    /** Group 1 of every match, if it is a plausible value (and, if asked, contains a digit or is long). */
-    private static void addGroup(Matcher m, String text, List<Candidate> out, boolean digitOrLong) {
-        while (m.find()) {
+    /** Group 1 of every match starting at an anchor, if it is a plausible value (and, if asked, has a digit or is long). */
+    private static void addGroup(Pattern p, BitSet anchors, String text, List<Candidate> out, boolean digitOrLong) {
+        if (anchors.isEmpty()) {
+            return;
+        }
+        Matcher m = p.matcher(text).useTransparentBounds(true);
+        int from = 0;
+        for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
+            if (at < from || !m.region(at, text.length()).lookingAt()) {
+                continue;
+            }
+            from = m.end();
             int s = m.start(1);
             int e = m.end(1);
             String value = text.substring(s, e);
@@ -136,6 +163,25 @@ final class SecretScanner implements Scanner {
             }
             out.add(new Candidate(TYPE, s, e, Candidate.RANK_SECRET_TOKEN));
         }
+    }
+
+    /** Where the scheme before each "://" starts (back over up to 21 scheme characters to the first letter). */
+    private static BitSet urlStarts(String text) {
+        BitSet starts = new BitSet();
+        for (int at = text.indexOf("://"); at >= 0; at = text.indexOf("://", at + 1)) {
+            int start = at;
+            while (start > 0 && at - start < 21 && (Chars.isAsciiAlnum(text.charAt(start - 1))
+                    || "+.-".indexOf(text.charAt(start - 1)) >= 0)) {
+                start--;
+            }
+            while (start < at && !Character.isLetter(text.charAt(start))) {
+                start++;
+            }
+            if (start < at) {
+                starts.set(start);
+            }
+        }
+        return starts;
     }
 
     private static void scanPem(String text, List<Candidate> out) {
@@ -214,11 +260,19 @@ final class SecretScanner implements Scanner {
         return k;
     }
 
-    private static void scanAssignments(String text, List<Candidate> out) {
-        Matcher key = KEY.matcher(text);
+    private static void scanAssignments(String text, String lower, List<Candidate> out) {
+        Matcher key = KEY.matcher(text).useTransparentBounds(true);
         Matcher value = VALUE.matcher(text);
+        BitSet hints = Anchors.of(lower, KEY_HINTS);
+        BitSet anchors = new BitSet();
+        for (int at = hints.nextSetBit(0); at >= 0; at = hints.nextSetBit(at + 1)) {
+            anchors.set(keyStart(text, at));
+        }
         int from = 0;
-        while (from < text.length() && key.find(from)) {
+        for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
+            if (at < from || !key.region(at, text.length()).lookingAt()) {
+                continue;
+            }
             from = key.end(1);
             if (!isSecretKey(key.group(1))) {
                 continue; // checked before the value is read, so ordinary "name: value" text costs little
@@ -246,6 +300,25 @@ final class SecretScanner implements Scanner {
                 from = value.end();
             }
         }
+    }
+
+    /**
+     * Where the key around a hint starts: back over key characters to the first letter of the identifier, or the
+     * hint itself for the keys written with spaces or in other scripts.
+     */
+    private static int keyStart(String text, int hint) {
+        int start = hint;
+        while (start > 0 && hint - start < 48 && isKeyChar(text.charAt(start - 1))) {
+            start--;
+        }
+        while (start < hint && !Chars.isAsciiAlnum(text.charAt(start))) {
+            start++;
+        }
+        return start;
+    }
+
+    private static boolean isKeyChar(char c) {
+        return Chars.isAsciiAlnum(c) || c == '_' || c == '.' || c == '-';
     }
 
     /** Where a value in a query string ends: before {@code &name=}; {@code to} if there is no such parameter. */
