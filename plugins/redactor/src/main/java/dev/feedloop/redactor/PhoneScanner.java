@@ -10,21 +10,25 @@ import java.util.regex.Pattern;
  * groups separated by spaces, hyphens, dots or slashes, with an optional parenthesized area code.
  *
  * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most fifteen digits, never glued to
- * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken:
+ * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken. If none
+ * does, the next candidate may start at the candidate's second group, so a number is also found after a long run
+ * of other numbers, and each group is tried as a start at most once:
  *
  * <ul>
  *   <li><b>International</b> ({@code +} or {@code 00} prefix): 8..15 digits after the prefix, one-digit groups only
- *       as the country code or right after it (a parenthesized trunk {@code (0)} not counted), and exactly 11 digits after {@code +1}. The negative keywords below also reject
- *       a {@code 00} number (an id such as {@code SKU 0012345678905}).
- *   <li><b>National</b>: 8..12 digits, the last group at least two digits, a one-digit group only first; not a
- *       date ({@code 2024-03-15}, {@code 15.03.2024}), not a list of years, not a number with thousands groups
- *       ({@code 12 500 000}) and not followed by a currency or a unit. It must also have the shape of a phone
- *       number: a parenthesized area code, a trunk {@code 0} ({@code 030 1234567}, {@code 06 12 34 56 78}), the
- *       North American 3-3-4 form ({@code 415-555-0100}) or a compact {@code 0} + 9..10 digits; or else a phone
- *       keyword ("call", "tel", "Telefon", "téléphone", "電話", ...) must be the keyword nearest before it.
- *   <li>A negative keyword nearest before a national or {@code 00} number ("order", "invoice", "ISBN", "Bestellung", ...)
- *       rejects it; of two keywords ending at the same place the longer wins, so "order number" is negative and
- *       "phone number" positive.
+ *       as the country code or right after it (a parenthesized trunk {@code (0)} not counted), and exactly 11
+ *       digits after {@code +1}. The negative keywords below also reject a {@code 00} number (an id such as
+ *       {@code SKU 0012345678905}).
+ *   <li><b>National</b>: 8..12 digits, the last group at least two digits, a one-digit group only first and only
+ *       {@code 0} or {@code 1}; not a date ({@code 2024-03-15}, {@code 15.03.2024}), not a list of years, not a
+ *       number with thousands groups ({@code 12 500 000}) and not followed by a currency or a unit. It must also
+ *       have the shape of a phone number: a parenthesized area code, a trunk {@code 0} ({@code 030 1234567},
+ *       {@code 06 12 34 56 78}), the North American 3-3-4 form ({@code 415-555-0100}) or a compact {@code 0} +
+ *       9..10 digits; or else a phone keyword ("call", "tel", "Telefon", "téléphone", "電話", ...) must be the
+ *       keyword nearest before it.
+ *   <li>A negative keyword nearest before a national or {@code 00} number ("order", "invoice", "ISBN",
+ *       "Bestellung", ...) rejects it; of two keywords ending at the same place the longer wins, so "order number"
+ *       is negative and "phone number" positive.
  * </ul>
  */
 final class PhoneScanner implements Scanner {
@@ -101,16 +105,20 @@ final class PhoneScanner implements Scanner {
         for (int at = 0; at < n; at++) {
             char c = text.charAt(at);
             // a candidate starts with '+', '(' or the first digit of a run; try the pattern only there
-            boolean start = c == '+' || c == '(' || (Chars.isDigit(c) && (at == 0 || !Chars.isDigit(text.charAt(at - 1))));
+            boolean runStart = Chars.isDigit(c) && (at == 0 || !Chars.isDigit(text.charAt(at - 1)));
+            boolean start = c == '+' || c == '(' || runStart;
             if (!start || at < from || !m.region(at, n).lookingAt()) {
                 continue;
             }
-            from = m.end();
             int bodyStart = m.group(1) == null ? m.start() : m.end(1);
             List<Group> groups = groups(text, bodyStart, m.end());
             int[] best = longestValid(text, groups, m.group(1) != null ? m.start() : -1);
             if (best != null) {
                 out.add(new Candidate(TYPE, best[0], best[1], Candidate.RANK_PHONE));
+                from = best[1];
+            } else {
+                // the window of eight groups may have cut a number short: try again from the next group
+                from = groups.get(0).end();
             }
         }
     }
@@ -239,6 +247,10 @@ final class PhoneScanner implements Scanner {
                 return false;
             }
         }
+        Group head = groups.get(0);
+        if (head.digits() == 1 && g > 1 && text.charAt(head.digitsStart()) > '1') {
+            return false; // only a trunk 0 or the North American 1 stands alone in front
+        }
         if (isDate(text, groups) || isYearList(text, groups) || Context.followedBy(text, end, UNITS)) {
             return false;
         }
@@ -270,8 +282,8 @@ final class PhoneScanner implements Scanner {
 
     /** [1-]NXX-NXX-XXXX: three groups 3-3-4 (or 1-3-3-4 with a leading 1), area and exchange not starting 0/1. */
     private static boolean isNorthAmerican(String text, List<Group> groups) {
-        int offset = groups.size() == 4 && groups.get(0).digits() == 1 && text.charAt(groups.get(0).digitsStart()) == '1'
-                ? 1 : 0;
+        Group head = groups.get(0);
+        int offset = groups.size() == 4 && head.digits() == 1 && text.charAt(head.digitsStart()) == '1' ? 1 : 0;
         if (groups.size() - offset != 3) {
             return false;
         }

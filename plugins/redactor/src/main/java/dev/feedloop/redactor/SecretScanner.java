@@ -45,7 +45,8 @@ final class SecretScanner implements Scanner {
             "(?<![\\w\\-])xox[abposr]-[A-Za-z0-9\\-]{10,250}(?![\\w\\-])",
             "(?<![\\w\\-])AIza[0-9A-Za-z_\\-]{35}(?![\\w\\-])",
             "(?<![\\w\\-])[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}(?!\\w)",
-            "(?<![\\w\\-.])eyJ[A-Za-z0-9_\\-]{2,4096}\\.eyJ[A-Za-z0-9_\\-]{2,8192}\\.[A-Za-z0-9_\\-]{0,4096}(?![\\w\\-])"));
+            "(?<![\\w\\-.])eyJ[A-Za-z0-9_\\-]{2,4096}\\.eyJ[A-Za-z0-9_\\-]{2,8192}\\.[A-Za-z0-9_\\-]{0,4096}"
+                    + "(?![\\w\\-])"));
 
     private static final Pattern URL_PASSWORD = Pattern.compile(
             "(?<![\\w+.\\-])[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s/:@]{0,64}:([^\\s/@]{1,128})@");
@@ -108,13 +109,13 @@ final class SecretScanner implements Scanner {
     private static final Set<String> PLAIN_TOKEN_PREFIXES = Set.of(
             "max", "min", "total", "num", "input", "output", "prompt", "completion", "bos", "eos", "pad", "unk", "sep",
             "cls", "mask", "special", "start", "end", "stop", "next", "page", "continuation", "cancellation", "sync",
-            "reasoning", "cached", "audio", "image", "text", "first", "last", "per", "new");
+            "reasoning", "cached", "audio", "image", "text", "first", "last", "per");
     /** Values that are not secrets but words in their place. */
     private static final Set<String> NOT_VALUES = Set.of(
             "null", "none", "nil", "undefined", "true", "false", "empty", "required", "optional", "redacted",
             "hidden", "masked", "secret", "password", "passwd", "token", "string", "str", "int", "bool", "any",
             "object", "yes", "no", "n/a", "na", "tbd", "todo", "unset", "unknown", "invalid", "incorrect", "wrong",
-            "correct", "expired", "missing", "set", "provided", "required.", "changed", "reset");
+            "correct", "expired", "missing", "set", "provided", "changed", "reset");
 
     @Override
     public void scan(String text, List<Candidate> out) {
@@ -143,7 +144,7 @@ final class SecretScanner implements Scanner {
         }
     }
 
-    /** Group 1 of every match starting at an anchor, if it is a plausible value (and, if asked, has a digit or is long). */
+    /** Group 1 of each match at an anchor, if it is a plausible value (and, if asked, has a digit or is long). */
     private static void addGroup(Pattern p, BitSet anchors, String text, List<Candidate> out, boolean digitOrLong) {
         if (anchors.isEmpty()) {
             return;

@@ -44,6 +44,9 @@ class PhoneDetectorTest {
         "my cell is 5551234567 | 5551234567",
         "我的手机是138 0013 8000 | 138 0013 8000",
         "Chiamami al 333 123 4567 | 333 123 4567",
+        // after a long run of other numbers
+        "1 2 3 4 5 6 415 555 0100 | 415 555 0100",
+        "call 1 2 3 4 5 6 415 555 0100 | 415 555 0100",
     })
     void findsNumbers(String text, String value) {
         assertThat(Redactors.values(redactor, text)).containsExactly(value);
