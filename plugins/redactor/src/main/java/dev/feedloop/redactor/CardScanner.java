@@ -2,81 +2,114 @@ package dev.feedloop.redactor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Payment card numbers: 13 to 19 digits, written together or in groups of three to six separated by one kind of
  * separator (space or hyphen), starting with 2..6 (the major networks' ranges) and passing the Luhn check. A digit
  * run that fails Luhn is not a card, and nor is a longer run of digits that merely contains a Luhn-valid part.
  *
- * <p>Inside one grouped match (e.g. a card followed by an unrelated number) the longest run of whole groups that
- * passes every check is taken.
+ * <p>A hand-written scan splits the text into chains of digit groups joined by single spaces or hyphens, and takes
+ * from each chain, left to right, the longest runs of whole groups that are valid card numbers; so a card is found
+ * also right after other numbers ({@code +1 415 555 0100 4057 8308 6271 4973}). Each start is tried against at
+ * most 19 groups, which keeps the scan linear however long a chain is. A chain must not continue a word, a
+ * decimal or a path ({@code x4057...}, {@code 3.1415...}, {@code /4057...}) at its start, nor at its end.
  */
 final class CardScanner implements Scanner {
     static final String TYPE = "CARD";
 
     private static final int MIN_DIGITS = 13;
     private static final int MAX_DIGITS = 19;
-    private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![\\w\\-.,/+])\\d(?:[ \\-]?\\d){12,18}(?!\\w|[\\-.,/]\\d)");
 
     @Override
     public void scan(String text, List<Candidate> out) {
-        Matcher m = CANDIDATE.matcher(text);
+        int n = text.length();
         List<int[]> groups = new ArrayList<>();
-        while (m.find()) {
+        int k = 0;
+        while (k < n) {
+            if (!Chars.isDigit(text.charAt(k))) {
+                k++;
+                continue;
+            }
+            // a chain of digit groups joined by single spaces or hyphens
             groups.clear();
-            int s = m.start();
-            for (int k = m.start(); k <= m.end(); k++) {
-                if (k == m.end() || !Chars.isDigit(text.charAt(k))) {
-                    groups.add(new int[] {s, k});
-                    s = k + 1;
+            int end = k;
+            while (true) {
+                int s = end;
+                while (end < n && Chars.isDigit(text.charAt(end))) {
+                    end++;
+                }
+                groups.add(new int[] {s, end});
+                if (end + 1 < n && (text.charAt(end) == ' ' || text.charAt(end) == '-')
+                        && Chars.isDigit(text.charAt(end + 1))) {
+                    end++;
+                } else {
+                    break;
                 }
             }
-            int[] best = longestValid(text, groups);
-            if (best != null) {
-                out.add(new Candidate(TYPE, best[0], best[1], Candidate.RANK_CARD));
-            }
+            scanChain(text, groups, out);
+            k = end;
         }
     }
 
-    /** The longest run of consecutive groups that is a valid card number, as {start, end}; null if none. */
-    private static int[] longestValid(String text, List<int[]> groups) {
+    private static void scanChain(String text, List<int[]> groups, List<Candidate> out) {
         int g = groups.size();
-        if (g == 1) {
-            int[] only = groups.get(0);
-            return isCard(text, only[0], only[1], true) ? only : null;
-        }
-        int[] best = null;
-        for (int i = 0; i < g; i++) {
-            for (int j = g; j > i; j--) {
-                int start = groups.get(i)[0];
-                int end = groups.get(j - 1)[1];
-                if (best != null && end - start <= best[1] - best[0]) {
-                    break;
-                }
-                if (groupsOk(groups, i, j, text) && isCard(text, start, end, false)) {
-                    best = new int[] {start, end};
+        boolean startOk = startOk(text, groups.get(0)[0]);
+        boolean endOk = endOk(text, groups.get(g - 1)[1]);
+        int i = startOk ? 0 : 1;
+        while (i < g) {
+            int found = -1;
+            int digits = 0;
+            int last = i;
+            while (last < g && digits + length(groups.get(last)) <= MAX_DIGITS) {
+                digits += length(groups.get(last));
+                last++;
+            }
+            for (int j = last; j > i; j--) {
+                if ((j < g || endOk) && groupsOk(text, groups, i, j)
+                        && isCard(text, groups.get(i)[0], groups.get(j - 1)[1])) {
+                    found = j;
                     break;
                 }
             }
+            if (found > 0) {
+                out.add(new Candidate(TYPE, groups.get(i)[0], groups.get(found - 1)[1], Candidate.RANK_CARD));
+                i = found;
+            } else {
+                i++;
+            }
         }
-        return best;
     }
 
-    /** Groups i..j-1 are 3..6 digits each (or one group of 13..19) and use one kind of separator. */
-    private static boolean groupsOk(List<int[]> groups, int i, int j, String text) {
+    private static int length(int[] group) {
+        return group[1] - group[0];
+    }
+
+    /** Not glued to a word, a decimal point, a path, a sign or a hyphenated id before it. */
+    private static boolean startOk(String text, int start) {
+        return start == 0 || !(Chars.isWord(text.charAt(start - 1)) || "-.,/+".indexOf(text.charAt(start - 1)) >= 0);
+    }
+
+    /** Not followed by a word character, or by {@code - . , /} and a digit. */
+    private static boolean endOk(String text, int end) {
+        if (end >= text.length()) {
+            return true;
+        }
+        char c = text.charAt(end);
+        if (Chars.isWord(c)) {
+            return false;
+        }
+        return !("-.,/".indexOf(c) >= 0 && end + 1 < text.length() && Chars.isDigit(text.charAt(end + 1)));
+    }
+
+    /** Groups i..j-1 are one group, or 3..6 digits each with one kind of separator. */
+    private static boolean groupsOk(String text, List<int[]> groups, int i, int j) {
         if (j - i == 1) {
             return true;
         }
         char sep = text.charAt(groups.get(i)[1]);
         for (int k = i; k < j; k++) {
-            int len = groups.get(k)[1] - groups.get(k)[0];
-            if (len < 3 || len > 6) {
-                return false;
-            }
-            if (k < j - 1 && text.charAt(groups.get(k)[1]) != sep) {
+            int len = length(groups.get(k));
+            if (len < 3 || len > 6 || (k < j - 1 && text.charAt(groups.get(k)[1]) != sep)) {
                 return false;
             }
         }
@@ -84,14 +117,12 @@ final class CardScanner implements Scanner {
     }
 
     /** 13..19 digits in {@code [start, end)}, leading 2..6, not all the same digit, Luhn-valid. */
-    static boolean isCard(String text, int start, int end, boolean compact) {
+    static boolean isCard(String text, int start, int end) {
         StringBuilder digits = new StringBuilder(MAX_DIGITS);
         for (int k = start; k < end; k++) {
             char c = text.charAt(k);
             if (Chars.isDigit(c)) {
                 digits.append(c);
-            } else if (compact) {
-                return false;
             }
         }
         int n = digits.length();

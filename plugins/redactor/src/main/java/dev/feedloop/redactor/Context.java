@@ -1,12 +1,15 @@
 package dev.feedloop.redactor;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Keywords near a match that make it more or less likely to be what it looks like, e.g. "call" before a phone
- * number or "order" before an order number of the same shape. Looks at a bounded window, so it costs constant
- * time per match.
+ * number or "order" before an order number of the same shape. Looks at a bounded window before the match, word by
+ * word from the match backwards, so it costs time linear in the window whatever the number of keywords.
  */
 final class Context {
     /** The nearest keyword before the match is a positive one. */
@@ -16,8 +19,13 @@ final class Context {
     /** The nearest keyword before the match is a negative one. */
     static final int NEGATIVE = -1;
 
-    private final List<String> positive;
-    private final List<String> negative;
+    /** One keyword and what it says. */
+    private record Keyword(String text, int verdict) {}
+
+    /** Keywords that end in a letter or digit of an alphabetic script, by their last word. */
+    private final Map<String, List<Keyword>> byLastWord = new HashMap<>();
+    /** Keywords that end in a symbol or a CJK character (no word boundary), found by search. */
+    private final List<Keyword> others = new ArrayList<>();
     private final int window;
 
     /**
@@ -26,9 +34,23 @@ final class Context {
      * @param window how many characters before the match to look at
      */
     Context(List<String> positive, List<String> negative, int window) {
-        this.positive = List.copyOf(positive);
-        this.negative = List.copyOf(negative);
         this.window = window;
+        positive.forEach(k -> add(k, POSITIVE));
+        negative.forEach(k -> add(k, NEGATIVE));
+    }
+
+    private void add(String keyword, int verdict) {
+        Keyword k = new Keyword(keyword, verdict);
+        int end = keyword.length();
+        if (!Chars.needsBoundary(keyword.charAt(end - 1))) {
+            others.add(k);
+            return;
+        }
+        int start = end;
+        while (start > 0 && Chars.needsBoundary(keyword.charAt(start - 1))) {
+            start--;
+        }
+        byLastWord.computeIfAbsent(keyword.substring(start, end), w -> new ArrayList<>()).add(k);
     }
 
     /**
@@ -39,18 +61,37 @@ final class Context {
         String w = text.substring(Math.max(0, at - window), at).toLowerCase(Locale.ROOT);
         long best = -1;
         int verdict = NONE;
-        for (String k : positive) {
-            long score = score(w, k);
-            if (score > best) {
-                best = score;
-                verdict = POSITIVE;
+        // alphabetic keywords: the nearest word that ends one decides
+        int k = w.length();
+        while (k > 0 && best < 0) {
+            int end = k;
+            while (end > 0 && !Chars.needsBoundary(w.charAt(end - 1))) {
+                end--;
             }
+            int start = end;
+            while (start > 0 && Chars.needsBoundary(w.charAt(start - 1))) {
+                start--;
+            }
+            List<Keyword> candidates = end > start ? byLastWord.get(w.substring(start, end)) : null;
+            if (candidates != null) {
+                for (Keyword kw : candidates) {
+                    int s = end - kw.text().length();
+                    if (s >= 0 && w.startsWith(kw.text(), s) && startOk(w, s, kw.text())) {
+                        long score = ((long) end << 16) | kw.text().length();
+                        if (score > best) {
+                            best = score;
+                            verdict = kw.verdict();
+                        }
+                    }
+                }
+            }
+            k = start;
         }
-        for (String k : negative) {
-            long score = score(w, k);
+        for (Keyword kw : others) {
+            long score = score(w, kw.text());
             if (score > best) {
                 best = score;
-                verdict = NEGATIVE;
+                verdict = kw.verdict();
             }
         }
         return verdict;
@@ -76,15 +117,16 @@ final class Context {
         return false;
     }
 
-    /** End position of the last whole-word occurrence of {@code k} in {@code w}, then its length; -1 if none. */
+    private static boolean startOk(String w, int s, String k) {
+        return !Chars.needsBoundary(k.charAt(0)) || !Chars.wordBefore(w, s);
+    }
+
+    /** End position of the last occurrence of {@code k} in {@code w} (start on a word boundary), then its length. */
     private static long score(String w, String k) {
         int idx = w.lastIndexOf(k);
         while (idx >= 0) {
-            int end = idx + k.length();
-            boolean startOk = !Chars.needsBoundary(k.charAt(0)) || !Chars.wordBefore(w, idx);
-            boolean endOk = !Chars.needsBoundary(k.charAt(k.length() - 1)) || !Chars.wordAt(w, end);
-            if (startOk && endOk) {
-                return ((long) end << 16) | k.length();
+            if (startOk(w, idx, k)) {
+                return ((long) (idx + k.length()) << 16) | k.length();
             }
             idx = idx == 0 ? -1 : w.lastIndexOf(k, idx - 1);
         }

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * IPv4 addresses in dotted-quad form with octets 0..255 and no leading zeros. Not part of a longer dotted number
  * ({@code 1.2.3.4.5}, OIDs), not glued to a word ({@code v1.2.3.4}), and not right after a word such as
  * "version" or "build"; three-part versions ({@code 1.2.3}) and out-of-range octets ({@code 10.0.0.256}) never
- * match.
+ * match; nor does a product version in a user agent ({@code Chrome/120.0.0.0}).
  */
 final class Ipv4Scanner implements Scanner {
     static final String TYPE = "IPV4";
@@ -26,7 +26,11 @@ final class Ipv4Scanner implements Scanner {
         }
         Matcher m = IPV4.matcher(text);
         while (m.find()) {
-            if (VERSION.before(text, m.start()) == Context.NEGATIVE) {
+            int s = m.start();
+            if (s >= 2 && text.charAt(s - 1) == '/' && Chars.isWord(text.charAt(s - 2))) {
+                continue; // a product version such as Chrome/120.0.0.0 in a user agent, not http://10.0.0.1
+            }
+            if (VERSION.before(text, s) == Context.NEGATIVE) {
                 continue;
             }
             out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_IPV4));

@@ -10,7 +10,8 @@ import java.util.List;
  *
  * <p>To keep times ({@code 12:30:45}), MAC addresses and C++/Rust paths out, a run must not touch a word
  * character on either side, must parse completely, and must contain at least one decimal digit (so hex words like
- * {@code cafe::beef} are left alone).
+ * {@code cafe::beef} are left alone). A compressed address with one or two groups needs a group of three or more
+ * hex digits ({@code fe80::1}) or to be {@code ::1}, so Python slices such as {@code a[1::2]} are left alone.
  */
 final class Ipv6Scanner implements Scanner {
     static final String TYPE = "IPV6";
@@ -112,7 +113,27 @@ final class Ipv6Scanner implements Scanner {
                 k++;
             }
         }
-        return compressed ? groups <= 7 : groups == 8;
+        if (!compressed) {
+            return groups == 8;
+        }
+        // "1::2" and "::2" are far more often Python slices (a[1::2]) than addresses; "::1" is loopback
+        return groups <= 7 && (groups > 2 || longGroup(text, start, end) || text.substring(start, end).equals("::1"));
+    }
+
+    /** Whether some group has three or more hex digits (fe80::1, 2001:db8::) or an IPv4 address is embedded. */
+    private static boolean longGroup(String text, int start, int end) {
+        int run = 0;
+        for (int k = start; k < end; k++) {
+            char c = text.charAt(k);
+            if (c == '.') {
+                return true;
+            }
+            run = Chars.isHex(c) ? run + 1 : 0;
+            if (run >= 3) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code text[start, end)} is a dotted quad with octets 0..255 and no leading zeros. */

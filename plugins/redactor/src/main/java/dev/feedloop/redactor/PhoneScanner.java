@@ -9,28 +9,32 @@ import java.util.regex.Pattern;
  * Phone numbers, international ({@code +CC ...} or {@code 00CC ...}) and national, written together or in digit
  * groups separated by spaces, hyphens, dots or slashes, with an optional parenthesized area code.
  *
- * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most twelve digits, never glued to
- * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken:
+ * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most fifteen digits, never glued to
+ * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken. If none
+ * does, the next candidate may start at the candidate's second group, so a number is also found after a long run
+ * of other numbers, and each group is tried as a start at most once:
  *
  * <ul>
  *   <li><b>International</b> ({@code +} or {@code 00} prefix): 8..15 digits after the prefix, one-digit groups only
- *       right after the prefix, and exactly 11 digits after {@code +1}. The negative keywords below also reject
- *       a {@code 00} number (an id such as {@code SKU 0012345678905}).
- *   <li><b>National</b>: 8..12 digits, the last group at least two digits, a one-digit group only first; not a
- *       date ({@code 2024-03-15}, {@code 15.03.2024}), not a list of years, not a number with thousands groups
- *       ({@code 12 500 000}) and not followed by a currency or a unit. It must also have the shape of a phone
- *       number: a parenthesized area code, a trunk {@code 0} ({@code 030 1234567}, {@code 06 12 34 56 78}), the
- *       North American 3-3-4 form ({@code 415-555-0100}) or a compact {@code 0} + 9..10 digits; or else a phone
- *       keyword ("call", "tel", "Telefon", "téléphone", "電話", ...) must be the keyword nearest before it.
- *   <li>A negative keyword nearest before a national or {@code 00} number ("order", "invoice", "ISBN", "Bestellung", ...)
- *       rejects it; of two keywords ending at the same place the longer wins, so "order number" is negative and
- *       "phone number" positive.
+ *       as the country code or right after it (a parenthesized trunk {@code (0)} not counted), and exactly 11
+ *       digits after {@code +1}. The negative keywords below also reject a {@code 00} number (an id such as
+ *       {@code SKU 0012345678905}).
+ *   <li><b>National</b>: 8..12 digits, the last group at least two digits, a one-digit group only first and only
+ *       {@code 0} or {@code 1}; not a date ({@code 2024-03-15}, {@code 15.03.2024}), not a list of years, not a
+ *       number with thousands groups ({@code 12 500 000}) and not followed by a currency or a unit. It must also
+ *       have the shape of a phone number: a parenthesized area code, a trunk {@code 0} ({@code 030 1234567},
+ *       {@code 06 12 34 56 78}), the North American 3-3-4 form ({@code 415-555-0100}) or a compact {@code 0} +
+ *       9..10 digits; or else a phone keyword ("call", "tel", "Telefon", "téléphone", "電話", ...) must be the
+ *       keyword nearest before it.
+ *   <li>A negative keyword nearest before a national or {@code 00} number ("order", "invoice", "ISBN",
+ *       "Bestellung", ...) rejects it; of two keywords ending at the same place the longer wins, so "order number"
+ *       is negative and "phone number" positive.
  * </ul>
  */
 final class PhoneScanner implements Scanner {
     static final String TYPE = "PHONE";
 
-    private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,12})";
+    private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,15})";
     private static final String SEP = "(?:[ \\u00A0]?[\\-./][ \\u00A0]?|[ \\u00A0]|(?<=\\))|(?=\\())";
     private static final Pattern CANDIDATE = Pattern.compile(
             "(?<![\\w+\\-.,/#$€£¥@%])(\\+[ \\u00A0]?)?" + GROUP + "(?:" + SEP + GROUP + "){0,7}"
@@ -63,8 +67,31 @@ final class PhoneScanner implements Scanner {
             "bytes", "items", "records", "requests");
     private static final Context CONTEXT = new Context(POSITIVE, NEGATIVE, 32);
 
-    /** One digit group of a candidate: its span, its digits' span (inside parentheses) and what precedes it. */
-    private record Group(int start, int end, int digitsStart, int digitsEnd, boolean paren, char sepBefore) {
+    /** The keyword context before one start position, looked up at most once per candidate and start. */
+    private static final class ContextAt {
+        private final String text;
+        private final int at;
+        private int verdict = Integer.MIN_VALUE;
+
+        ContextAt(String text, int at) {
+            this.text = text;
+            this.at = at;
+        }
+
+        int get() {
+            if (verdict == Integer.MIN_VALUE) {
+                verdict = CONTEXT.before(text, at);
+            }
+            return verdict;
+        }
+    }
+
+    /**
+     * One digit group of a candidate: its span, its digits' span (inside parentheses), the separator before it
+     * ({@code - . /} over a space, 0 for none) and whether that separator contains whitespace.
+     */
+    private record Group(int start, int end, int digitsStart, int digitsEnd, boolean paren, char sepBefore,
+            boolean spaceBefore) {
         int digits() {
             return digitsEnd - digitsStart;
         }
@@ -72,13 +99,26 @@ final class PhoneScanner implements Scanner {
 
     @Override
     public void scan(String text, List<Candidate> out) {
-        Matcher m = CANDIDATE.matcher(text);
-        while (m.find()) {
+        Matcher m = CANDIDATE.matcher(text).useTransparentBounds(true);
+        int n = text.length();
+        int from = 0;
+        for (int at = 0; at < n; at++) {
+            char c = text.charAt(at);
+            // a candidate starts with '+', '(' or the first digit of a run; try the pattern only there
+            boolean runStart = Chars.isDigit(c) && (at == 0 || !Chars.isDigit(text.charAt(at - 1)));
+            boolean start = c == '+' || c == '(' || runStart;
+            if (!start || at < from || !m.region(at, n).lookingAt()) {
+                continue;
+            }
             int bodyStart = m.group(1) == null ? m.start() : m.end(1);
             List<Group> groups = groups(text, bodyStart, m.end());
             int[] best = longestValid(text, groups, m.group(1) != null ? m.start() : -1);
             if (best != null) {
                 out.add(new Candidate(TYPE, best[0], best[1], Candidate.RANK_PHONE));
+                from = best[1];
+            } else {
+                // the window of eight groups may have cut a number short: try again from the next group
+                from = groups.get(0).end();
             }
         }
     }
@@ -87,25 +127,30 @@ final class PhoneScanner implements Scanner {
         List<Group> groups = new ArrayList<>();
         int k = start;
         char sep = 0;
+        boolean space = false;
         while (k < end) {
             char c = text.charAt(k);
             if (c == '(') {
                 int close = text.indexOf(')', k);
-                groups.add(new Group(k, close + 1, k + 1, close, true, sep));
+                groups.add(new Group(k, close + 1, k + 1, close, true, sep, space));
                 k = close + 1;
                 sep = 0;
+                space = false;
             } else if (Chars.isDigit(c)) {
                 int e = k;
                 while (e < end && Chars.isDigit(text.charAt(e))) {
                     e++;
                 }
-                groups.add(new Group(k, e, k, e, false, sep));
+                groups.add(new Group(k, e, k, e, false, sep, space));
                 k = e;
                 sep = 0;
+                space = false;
             } else {
                 // remember the strongest separator: '-', '.' or '/' over a space
+                boolean blank = c == ' ' || c == '\u00A0';
+                space |= blank;
                 if (sep == 0 || sep == ' ') {
-                    sep = c == '\u00A0' ? ' ' : c;
+                    sep = blank ? ' ' : c;
                 }
                 k++;
             }
@@ -126,13 +171,18 @@ final class PhoneScanner implements Scanner {
             if (i > 0 && groups.get(i).sepBefore() != ' ') {
                 continue;
             }
+            ContextAt context = new ContextAt(text, i == 0 && plusAt >= 0 ? plusAt : groups.get(i).start());
             for (int j = g; j > i; j--) {
+                // a shorter number may only end before a space or a hyphen: in "0958 10.0.0.1" the "10" is not ours
+                if (j < g && !groups.get(j).spaceBefore() && groups.get(j).sepBefore() != '-') {
+                    continue;
+                }
                 int start = i == 0 && plusAt >= 0 ? plusAt : groups.get(i).start();
                 int end = groups.get(j - 1).end();
                 if (best != null && end - start <= best[1] - best[0]) {
                     break;
                 }
-                if (valid(text, groups.subList(i, j), i == 0 && plusAt >= 0, start, end)) {
+                if (valid(text, groups.subList(i, j), i == 0 && plusAt >= 0, context, end)) {
                     best = new int[] {start, end};
                     break;
                 }
@@ -141,7 +191,7 @@ final class PhoneScanner implements Scanner {
         return best;
     }
 
-    private static boolean valid(String text, List<Group> groups, boolean plus, int start, int end) {
+    private static boolean valid(String text, List<Group> groups, boolean plus, ContextAt context, int end) {
         int g = groups.size();
         int digits = 0;
         int parens = 0;
@@ -160,9 +210,9 @@ final class PhoneScanner implements Scanner {
             return validInternational(text, groups, digits);
         }
         if (doubleZero) {
-            return validInternational(text, groups, digits - 2) && CONTEXT.before(text, start) != Context.NEGATIVE;
+            return validInternational(text, groups, digits - 2) && context.get() != Context.NEGATIVE;
         }
-        return validNational(text, groups, digits, start, end);
+        return validNational(text, groups, digits, context, end);
     }
 
     private static boolean validInternational(String text, List<Group> groups, int digits) {
@@ -173,16 +223,21 @@ final class PhoneScanner implements Scanner {
         if (text.charAt(first.digitsStart()) == '0' && !text.startsWith("00", first.digitsStart())) {
             return false; // "+0..." is no country code
         }
-        for (int k = 2; k < groups.size(); k++) {
-            if (groups.get(k).digits() == 1) {
+        int position = 0; // among the groups that are not a parenthesized trunk prefix such as (0)
+        for (Group group : groups) {
+            if (group.paren()) {
+                continue;
+            }
+            if (group.digits() == 1 && position >= 2) {
                 return false;
             }
+            position++;
         }
         boolean nanp = groups.size() > 1 && first.digits() == 1 && text.charAt(first.digitsStart()) == '1';
         return !nanp || digits == 11;
     }
 
-    private static boolean validNational(String text, List<Group> groups, int digits, int start, int end) {
+    private static boolean validNational(String text, List<Group> groups, int digits, ContextAt contextAt, int end) {
         if (digits < 8 || digits > 12) {
             return false;
         }
@@ -192,10 +247,14 @@ final class PhoneScanner implements Scanner {
                 return false;
             }
         }
+        Group head = groups.get(0);
+        if (head.digits() == 1 && g > 1 && text.charAt(head.digitsStart()) > '1') {
+            return false; // only a trunk 0 or the North American 1 stands alone in front
+        }
         if (isDate(text, groups) || isYearList(text, groups) || Context.followedBy(text, end, UNITS)) {
             return false;
         }
-        int context = CONTEXT.before(text, start);
+        int context = contextAt.get();
         if (context == Context.NEGATIVE) {
             return false;
         }
@@ -223,8 +282,8 @@ final class PhoneScanner implements Scanner {
 
     /** [1-]NXX-NXX-XXXX: three groups 3-3-4 (or 1-3-3-4 with a leading 1), area and exchange not starting 0/1. */
     private static boolean isNorthAmerican(String text, List<Group> groups) {
-        int offset = groups.size() == 4 && groups.get(0).digits() == 1 && text.charAt(groups.get(0).digitsStart()) == '1'
-                ? 1 : 0;
+        Group head = groups.get(0);
+        int offset = groups.size() == 4 && head.digits() == 1 && text.charAt(head.digitsStart()) == '1' ? 1 : 0;
         if (groups.size() - offset != 3) {
             return false;
         }

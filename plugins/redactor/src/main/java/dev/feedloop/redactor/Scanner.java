@@ -7,7 +7,9 @@ import java.util.List;
  *
  * <p>Implementations are stateless and thread-safe, and run in time linear in the text: every pattern is
  * precompiled, every repetition that can be retried from many start positions is bounded, and validation of a
- * match looks at a bounded neighbourhood only.
+ * match looks at a bounded neighbourhood only. Where a match must contain a literal ({@code @}, {@code ://},
+ * {@code AKIA}, {@code password}, ...) or start at a digit, the scanner finds those places first and runs its
+ * pattern only there ({@link Anchors}).
  */
 interface Scanner {
     /**

@@ -1,6 +1,7 @@
 package dev.feedloop.redactor;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -28,7 +29,9 @@ import java.util.regex.Pattern;
  *       ({@code ********}) or a null-like word is left alone; after {@code :} with a space and in "is" sentences an
  *       unquoted value must look like a secret (a digit, a symbol or inner capitals) unless it ends the line, so
  *       prose such as "enter your password: then click OK" is not redacted. Tokenizer settings ({@code eos_token},
- *       {@code pad_token}, ...) and counters ({@code max_tokens}) are not secrets.
+ *       {@code pad_token}, ...) and counters ({@code max_tokens}) are not secrets, and the value of a bare
+ *       {@code token} key must be at least 12 characters and look like a secret, because model output in
+ *       logprobs is {@code {"token": "Hello", ...}}.
  * </ul>
  */
 final class SecretScanner implements Scanner {
@@ -42,7 +45,8 @@ final class SecretScanner implements Scanner {
             "(?<![\\w\\-])xox[abposr]-[A-Za-z0-9\\-]{10,250}(?![\\w\\-])",
             "(?<![\\w\\-])AIza[0-9A-Za-z_\\-]{35}(?![\\w\\-])",
             "(?<![\\w\\-])[rs]k_(?:live|test)_[A-Za-z0-9]{16,247}(?!\\w)",
-            "(?<![\\w\\-.])eyJ[A-Za-z0-9_\\-]{2,4096}\\.eyJ[A-Za-z0-9_\\-]{2,8192}\\.[A-Za-z0-9_\\-]{0,4096}(?![\\w\\-])"));
+            "(?<![\\w\\-.])eyJ[A-Za-z0-9_\\-]{2,4096}\\.eyJ[A-Za-z0-9_\\-]{2,8192}\\.[A-Za-z0-9_\\-]{0,4096}"
+                    + "(?![\\w\\-])"));
 
     private static final Pattern URL_PASSWORD = Pattern.compile(
             "(?<![\\w+.\\-])[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s/:@]{0,64}:([^\\s/@]{1,128})@");
@@ -59,15 +63,38 @@ final class SecretScanner implements Scanner {
     private static final String PEM_END = "-----END ";
     private static final int MAX_PEM_BODY = 64 * 1024;
 
+    private static final String SNAKE = "[a-z]{1,40}(?:_[a-z]{1,40}){1,8}";
+    private static final String SCREAMING = "[A-Z]{1,40}(?:_[A-Z]{1,40}){1,8}";
+    private static final String CAMEL = "[a-z]{1,40}(?:[A-Z][a-z]{1,40}){1,8}";
+    /** An identifier with a word break ({@code api_key_value}, {@code DB_PASSWORD}, {@code getToken}) or a path. */
+    private static final Pattern CODE_REFERENCE = Pattern.compile(
+            "(?:[a-z]{1,40}\\.){1,8}(?:" + SNAKE + "|" + SCREAMING + "|" + CAMEL + "|[a-z]{1,40})|" + SNAKE + "|"
+                    + SCREAMING + "|" + CAMEL);
+
     /** Keys in scripts whose words the generic key pattern does not cover, or that contain spaces. */
     private static final String OTHER_KEYS =
             "mot de passe|mot-de-passe|contraseña|passwort|kennwort|senha|wachtwoord|hasło|пароль|パスワード|密码|密碼|비밀번호";
-    private static final Pattern ASSIGNMENT = Pattern.compile(
-            "(?<![\\p{L}\\p{N}_\\-.])(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
+    /** A key and its separator: {@code =}, {@code :}, {@code =>}, {@code :=}, or "is" and its translations. */
+    private static final Pattern KEY = Pattern.compile(
+            "(?<![\\p{L}\\p{N}_.]|[\\p{L}\\p{N}_]-)(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
                     + "(?:([\"']?[ \\t]{0,3}(?:=>|:=|[=:：])([ \\t]{0,3}))"
-                    + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))"
-                    + "(\"[^\"\\r\\n]{1,256}\"|'[^'\\r\\n]{1,256}'|`[^`\\r\\n]{1,256}`|[^\\s\"'`<>,;]{1,256})",
+                    + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+    /** The value right after a key: quoted, or up to whitespace, a quote, an angle bracket, a comma or a semicolon. */
+    private static final Pattern VALUE = Pattern.compile(
+            "\"[^\"\\r\\n]{1,256}\"|'[^'\\r\\n]{1,256}'|`[^`\\r\\n]{1,256}`|[^\\s\"'`<>,;]{1,256}");
+
+    /** Literal starts of the vendor token shapes, to anchor {@link #TOKENS}. */
+    private static final List<String> TOKEN_PREFIXES = List.of("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_",
+            "ghr_", "github_pat_", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "AIza", "sk_live_", "sk_test_",
+            "rk_live_", "rk_test_", "eyJ");
+    /**
+     * Lower-case pieces of which every secret key contains at least one; the key pattern only runs around them.
+     * "pass" covers password, passwd, passphrase, Passwort and mot de passe; "pw" covers pwd.
+     */
+    private static final List<String> KEY_HINTS = List.of("pass", "pw", "secret", "token", "key", "kennwort",
+            "wachtwoord", "contrase", "senha", "hasło", "haslo", "пароль", "パスワード", "密码", "密碼", "비밀번호",
+            "mot de passe", "mot-de-passe");
 
     /** Last key words that name a secret on their own. */
     private static final Set<String> SECRET_WORDS = Set.of(
@@ -82,39 +109,53 @@ final class SecretScanner implements Scanner {
     private static final Set<String> PLAIN_TOKEN_PREFIXES = Set.of(
             "max", "min", "total", "num", "input", "output", "prompt", "completion", "bos", "eos", "pad", "unk", "sep",
             "cls", "mask", "special", "start", "end", "stop", "next", "page", "continuation", "cancellation", "sync",
-            "reasoning", "cached", "audio", "image", "text", "first", "last", "per", "new");
+            "reasoning", "cached", "audio", "image", "text", "first", "last", "per");
     /** Values that are not secrets but words in their place. */
     private static final Set<String> NOT_VALUES = Set.of(
             "null", "none", "nil", "undefined", "true", "false", "empty", "required", "optional", "redacted",
             "hidden", "masked", "secret", "password", "passwd", "token", "string", "str", "int", "bool", "any",
             "object", "yes", "no", "n/a", "na", "tbd", "todo", "unset", "unknown", "invalid", "incorrect", "wrong",
-            "correct", "expired", "missing", "set", "provided", "required.", "changed", "reset");
+            "correct", "expired", "missing", "set", "provided", "changed", "reset");
 
     @Override
     public void scan(String text, List<Candidate> out) {
+        String lower = Anchors.lowerCase(text);
         scanTokens(text, out);
         scanPem(text, out);
-        if (text.indexOf("://") >= 0) {
-            addGroup(URL_PASSWORD.matcher(text), text, out, false);
-        }
-        addGroup(AUTHORIZATION.matcher(text), text, out, true);
-        addGroup(BEARER.matcher(text), text, out, true);
-        scanAssignments(text, out);
+        addGroup(URL_PASSWORD, urlStarts(text), text, out, false);
+        addGroup(AUTHORIZATION, Anchors.of(lower, List.of("authorization")), text, out, true);
+        addGroup(BEARER, Anchors.of(lower, List.of("bearer")), text, out, true);
+        scanAssignments(text, lower, out);
     }
 
     private static void scanTokens(String text, List<Candidate> out) {
-        Matcher m = TOKENS.matcher(text);
-        while (m.find()) {
-            if (text.startsWith("sk-", m.start()) && !hasDigit(text, m.start() + 3, m.end())) {
+        BitSet anchors = Anchors.of(text, TOKEN_PREFIXES);
+        Matcher m = TOKENS.matcher(text).useTransparentBounds(true);
+        int from = 0;
+        for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
+            if (at < from || !m.region(at, text.length()).lookingAt()) {
                 continue;
             }
-            out.add(new Candidate(TYPE, m.start(), m.end(), Candidate.RANK_SECRET_TOKEN));
+            from = m.end();
+            if (text.startsWith("sk-", at) && !hasDigit(text, at + 3, m.end())) {
+                continue;
+            }
+            out.add(new Candidate(TYPE, at, m.end(), Candidate.RANK_SECRET_TOKEN));
         }
     }
 
-    /** Group 1 of every match, if it is a plausible value (and, if asked, contains a digit or is long). */
-    private static void addGroup(Matcher m, String text, List<Candidate> out, boolean digitOrLong) {
-        while (m.find()) {
+    /** Group 1 of each match at an anchor, if it is a plausible value (and, if asked, has a digit or is long). */
+    private static void addGroup(Pattern p, BitSet anchors, String text, List<Candidate> out, boolean digitOrLong) {
+        if (anchors.isEmpty()) {
+            return;
+        }
+        Matcher m = p.matcher(text).useTransparentBounds(true);
+        int from = 0;
+        for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
+            if (at < from || !m.region(at, text.length()).lookingAt()) {
+                continue;
+            }
+            from = m.end();
             int s = m.start(1);
             int e = m.end(1);
             String value = text.substring(s, e);
@@ -123,6 +164,25 @@ final class SecretScanner implements Scanner {
             }
             out.add(new Candidate(TYPE, s, e, Candidate.RANK_SECRET_TOKEN));
         }
+    }
+
+    /** Where the scheme before each "://" starts (back over up to 21 scheme characters to the first letter). */
+    private static BitSet urlStarts(String text) {
+        BitSet starts = new BitSet();
+        for (int at = text.indexOf("://"); at >= 0; at = text.indexOf("://", at + 1)) {
+            int start = at;
+            while (start > 0 && at - start < 21 && (Chars.isAsciiAlnum(text.charAt(start - 1))
+                    || "+.-".indexOf(text.charAt(start - 1)) >= 0)) {
+                start--;
+            }
+            while (start < at && !Character.isLetter(text.charAt(start))) {
+                start++;
+            }
+            if (start < at) {
+                starts.set(start);
+            }
+        }
+        return starts;
     }
 
     private static void scanPem(String text, List<Candidate> out) {
@@ -201,12 +261,29 @@ final class SecretScanner implements Scanner {
         return k;
     }
 
-    private static void scanAssignments(String text, List<Candidate> out) {
-        Matcher m = ASSIGNMENT.matcher(text);
+    private static void scanAssignments(String text, String lower, List<Candidate> out) {
+        Matcher key = KEY.matcher(text).useTransparentBounds(true);
+        Matcher value = VALUE.matcher(text);
+        BitSet hints = Anchors.of(lower, KEY_HINTS);
+        BitSet anchors = new BitSet();
+        for (int at = hints.nextSetBit(0); at >= 0; at = hints.nextSetBit(at + 1)) {
+            anchors.set(keyStart(text, at));
+        }
         int from = 0;
-        while (from < text.length() && m.find(from)) {
-            int valueStart = m.start(5);
-            int valueEnd = m.end(5);
+        for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
+            if (at < from || !key.region(at, text.length()).lookingAt()) {
+                continue;
+            }
+            from = key.end(1);
+            if (!isSecretKey(key.group(1))) {
+                continue; // checked before the value is read, so ordinary "name: value" text costs little
+            }
+            value.region(key.end(), text.length());
+            if (!value.lookingAt()) {
+                continue;
+            }
+            int valueStart = value.start();
+            int valueEnd = value.end();
             char open = text.charAt(valueStart);
             boolean quoted = open == '"' || open == '\'' || open == '`';
             if (quoted) {
@@ -218,15 +295,31 @@ final class SecretScanner implements Scanner {
                     valueEnd--;
                 }
             }
-            String key = m.group(1);
-            String value = text.substring(valueStart, valueEnd);
-            if (isSecretKey(key) && acceptable(text, m, value, quoted, valueEnd)) {
+            String v = text.substring(valueStart, valueEnd);
+            if (acceptable(text, key, v, quoted, valueEnd)) {
                 out.add(new Candidate(TYPE, valueStart, valueEnd, Candidate.RANK_SECRET_ASSIGNMENT));
-                from = m.end();
-            } else {
-                from = m.end(1);
+                from = value.end();
             }
         }
+    }
+
+    /**
+     * Where the key around a hint starts: back over key characters to the first letter of the identifier, or the
+     * hint itself for the keys written with spaces or in other scripts.
+     */
+    private static int keyStart(String text, int hint) {
+        int start = hint;
+        while (start > 0 && hint - start < 48 && isKeyChar(text.charAt(start - 1))) {
+            start--;
+        }
+        while (start < hint && !Chars.isAsciiAlnum(text.charAt(start))) {
+            start++;
+        }
+        return start;
+    }
+
+    private static boolean isKeyChar(char c) {
+        return Chars.isAsciiAlnum(c) || c == '_' || c == '.' || c == '-';
     }
 
     /** Where a value in a query string ends: before {@code &name=}; {@code to} if there is no such parameter. */
@@ -250,23 +343,21 @@ final class SecretScanner implements Scanner {
         if (!plausible(value) || value.length() < 3) {
             return false;
         }
-        boolean sentence = m.group(4) != null;
+        if (m.group(1).equalsIgnoreCase("token") && (value.length() < 12 || !secretLooking(value))) {
+            return false; // {"token": " Hello", "logprob": -0.3}: a model's output token, not a credential
+        }
+        if (m.group(4) != null) {
+            return value.length() >= 4 && secretLooking(value); // "my password is ..."
+        }
+        if (quoted) {
+            return true;
+        }
+        if (value.indexOf('(') >= 0 || isCodeReference(value) || isAttributeAssignment(m, value)
+                || isPlainTokenCount(m.group(1), value)) {
+            return false;
+        }
         boolean spacedColon = m.group(2) != null && !m.group(2).contains("=") && !m.group(3).isEmpty();
-        if (sentence) {
-            return value.length() >= 4 && secretLooking(value);
-        }
-        if (!quoted) {
-            if (value.indexOf('(') >= 0 || isCodeReference(value) || isAttributeAssignment(m, value)) {
-                return false;
-            }
-            if (isPlainTokenCount(m.group(1), value)) {
-                return false;
-            }
-            if (spacedColon && !secretLooking(value) && !endsLine(text, valueEnd)) {
-                return false;
-            }
-        }
-        return true;
+        return !spacedColon || secretLooking(value) || endsLine(text, valueEnd);
     }
 
     /** Whether a key (any case style) names a secret: its last word, or its last two words, say so. */
@@ -290,7 +381,10 @@ final class SecretScanner implements Scanner {
             case "key":
                 return SECRET_KEY_PREFIXES.contains(previous);
             default:
-                return SECRET_WORDS.contains(last);
+                // one-word compounds: PGPASSWORD, rootpassword, appsecret, githubtoken
+                return SECRET_WORDS.contains(last) || last.endsWith("password") || last.endsWith("passwd")
+                        || last.endsWith("secret") || (last.endsWith("token") && last.length() > 5
+                        && !PLAIN_TOKEN_PREFIXES.contains(last.substring(0, last.length() - 5)));
         }
     }
 
@@ -355,27 +449,12 @@ final class SecretScanner implements Scanner {
         return false;
     }
 
-    /** {@code user.password}, {@code api_key_value}, {@code getToken}: code, not a literal secret. */
+    /**
+     * {@code user.password}, {@code api_key_value}, {@code DB_PASSWORD}, {@code getToken}: an identifier in code,
+     * not a literal secret. Random tokens with mixed case ({@code hf_kQpLmNo...}) do not have these shapes.
+     */
     private static boolean isCodeReference(String value) {
-        boolean dotted = false;
-        boolean underscore = false;
-        boolean camel = false;
-        for (int k = 0; k < value.length(); k++) {
-            char c = value.charAt(k);
-            if (c == '.') {
-                if (k == 0 || k == value.length() - 1 || !Character.isLetter(value.charAt(k + 1))) {
-                    return false;
-                }
-                dotted = true;
-            } else if (c == '_') {
-                underscore = true;
-            } else if (!Character.isLetter(c)) {
-                return false;
-            } else if (k > 0 && Character.isUpperCase(c) && Character.isLowerCase(value.charAt(k - 1))) {
-                camel = true;
-            }
-        }
-        return dotted || underscore || camel;
+        return CODE_REFERENCE.matcher(value).matches();
     }
 
     /** {@code user.password = hashed}: an attribute set to a variable in code, not a configured secret. */

@@ -15,7 +15,7 @@ class PluginCatalogTest {
     void discoversProvidersListedInMetaInfServices() {
         assertThat(catalog.available()).containsExactly(
                 Map.entry("serving-backend", List.of("lorax", "nim", "sglang", "vllm")), Map.entry("judge", List.of("tie-judge")),
-                Map.entry("adapter-store", List.of("local")), Map.entry("redactor", List.of()));
+                Map.entry("adapter-store", List.of("local")), Map.entry("redactor", List.of("default")));
         assertThat(catalog.judges().get("tie-judge")).isInstanceOf(TieJudgeProvider.class);
     }
 
@@ -31,7 +31,7 @@ class PluginCatalogTest {
         assertThatThrownBy(() -> catalog.resolve(List.of("tie-judge", "openai-judge")))
                 .isInstanceOf(PluginException.class)
                 .hasMessage("plugins.enabled names unknown plugin 'openai-judge'; available: "
-                        + "{serving-backend=[lorax, nim, sglang, vllm], judge=[tie-judge], adapter-store=[local], redactor=[]}");
+                        + "{serving-backend=[lorax, nim, sglang, vllm], judge=[tie-judge], adapter-store=[local], redactor=[default]}");
     }
 
     @Test
