@@ -31,7 +31,7 @@ public final class JsonSchema {
      */
     public List<Violation> validate(JsonNode document) {
         List<Violation> out = new ArrayList<>(0);
-        root.validate(document, "", out);
+        root.validate(document, Pointer.ROOT, out);
         return out;
     }
 

@@ -9,12 +9,12 @@ interface SchemaNode {
     /**
      * Appends the violations of {@code value} (found at JSON Pointer {@code path}) to {@code out}.
      */
-    void validate(JsonNode value, String path, List<Violation> out);
+    void validate(JsonNode value, Pointer path, List<Violation> out);
 
     /** True if the value satisfies this schema; cheaper callers may override. */
     default boolean matches(JsonNode value) {
         List<Violation> scratch = new ArrayList<>(0);
-        validate(value, "", scratch);
+        validate(value, Pointer.ROOT, scratch);
         return scratch.isEmpty();
     }
 }

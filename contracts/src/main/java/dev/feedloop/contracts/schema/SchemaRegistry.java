@@ -152,7 +152,7 @@ public final class SchemaRegistry {
 
     private SchemaNode compile(JsonNode schema, URI base, String where) {
         if (schema.isBoolean()) {
-            return schema.booleanValue() ? (v, p, out) -> { } : (v, p, out) -> out.add(new Violation(p, "is not allowed"));
+            return schema.booleanValue() ? (v, p, out) -> { } : (v, p, out) -> out.add(new Violation(p.toString(), "is not allowed"));
         }
         if (!schema.isObject()) {
             throw new SchemaException("schema at " + where + " must be an object or a boolean");
@@ -168,7 +168,7 @@ public final class SchemaRegistry {
                 case "enum" -> checks.add(enumCheck(arg, at));
                 case "const" -> checks.add((v, p, out) -> {
                     if (!jsonEquals(v, arg)) {
-                        out.add(new Violation(p, "must be " + arg + ", got " + abbreviate(v)));
+                        out.add(new Violation(p.toString(), "must be " + arg + ", got " + abbreviate(v)));
                     }
                 });
                 case "properties", "required", "additionalProperties", "minProperties" -> {
@@ -183,7 +183,7 @@ public final class SchemaRegistry {
                     checks.add((v, p, out) -> {
                         if (v.isArray()) {
                             for (int i = 0; i < v.size(); i++) {
-                                items.validate(v.get(i), p + "/" + i, out);
+                                items.validate(v.get(i), p.item(i), out);
                             }
                         }
                     });
@@ -192,7 +192,7 @@ public final class SchemaRegistry {
                     int min = intArg(arg, at);
                     checks.add((v, p, out) -> {
                         if (v.isArray() && v.size() < min) {
-                            out.add(new Violation(p, "must have at least " + min + " item" + (min == 1 ? "" : "s") + ", has " + v.size()));
+                            out.add(new Violation(p.toString(), "must have at least " + min + " item" + (min == 1 ? "" : "s") + ", has " + v.size()));
                         }
                     });
                 }
@@ -200,7 +200,7 @@ public final class SchemaRegistry {
                     int max = intArg(arg, at);
                     checks.add((v, p, out) -> {
                         if (v.isArray() && v.size() > max) {
-                            out.add(new Violation(p, "must have at most " + max + " items, has " + v.size()));
+                            out.add(new Violation(p.toString(), "must have at most " + max + " items, has " + v.size()));
                         }
                     });
                 }
@@ -211,7 +211,7 @@ public final class SchemaRegistry {
                                 Set<JsonNode> seen = new HashSet<>();
                                 for (int i = 0; i < v.size(); i++) {
                                     if (!seen.add(v.get(i))) {
-                                        out.add(new Violation(p + "/" + i, "duplicates an earlier item " + abbreviate(v.get(i))));
+                                        out.add(new Violation(p.item(i).toString(), "duplicates an earlier item " + abbreviate(v.get(i))));
                                     }
                                 }
                             }
@@ -222,7 +222,7 @@ public final class SchemaRegistry {
                     int min = intArg(arg, at);
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && codePoints(v.textValue()) < min) {
-                            out.add(new Violation(p, "must be at least " + min + " character" + (min == 1 ? "" : "s") + " long"));
+                            out.add(new Violation(p.toString(), "must be at least " + min + " character" + (min == 1 ? "" : "s") + " long"));
                         }
                     });
                 }
@@ -230,7 +230,7 @@ public final class SchemaRegistry {
                     int max = intArg(arg, at);
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && codePoints(v.textValue()) > max) {
-                            out.add(new Violation(p, "must be at most " + max + " characters long, is " + codePoints(v.textValue())));
+                            out.add(new Violation(p.toString(), "must be at most " + max + " characters long, is " + codePoints(v.textValue())));
                         }
                     });
                 }
@@ -243,7 +243,7 @@ public final class SchemaRegistry {
                     }
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && !pattern.matcher(v.textValue()).find()) {
-                            out.add(new Violation(p, "must match pattern " + pattern.pattern() + ", got " + abbreviate(v)));
+                            out.add(new Violation(p.toString(), "must match pattern " + pattern.pattern() + ", got " + abbreviate(v)));
                         }
                     });
                 }
@@ -260,7 +260,7 @@ public final class SchemaRegistry {
                     SchemaNode not = compile(arg, base, at);
                     checks.add((v, p, out) -> {
                         if (not.matches(v)) {
-                            out.add(new Violation(p, "must not match " + arg));
+                            out.add(new Violation(p.toString(), "must not match " + arg));
                         }
                     });
                 }
@@ -333,7 +333,7 @@ public final class SchemaRegistry {
         }
 
         @Override
-        public void validate(JsonNode value, String path, List<Violation> out) {
+        public void validate(JsonNode value, Pointer path, List<Violation> out) {
             target().validate(value, path, out);
         }
     }
@@ -364,29 +364,29 @@ public final class SchemaRegistry {
         }
 
         @Override
-        public void validate(JsonNode v, String p, List<Violation> out) {
+        public void validate(JsonNode v, Pointer p, List<Violation> out) {
             if (!v.isObject()) {
                 return;
             }
             for (String name : required) {
                 if (!v.has(name)) {
-                    out.add(new Violation(p + "/" + escape(name), "is required"));
+                    out.add(new Violation(p.property(name).toString(), "is required"));
                 }
             }
             for (Map.Entry<String, JsonNode> e : v.properties()) {
-                String childPath = p + "/" + escape(e.getKey());
+                Pointer childPath = p.property(e.getKey());
                 SchemaNode prop = properties.get(e.getKey());
                 if (prop != null) {
                     prop.validate(e.getValue(), childPath, out);
                 } else if (additionalForbidden) {
-                    out.add(new Violation(childPath, "is not a known property"
+                    out.add(new Violation(childPath.toString(), "is not a known property"
                             + (properties.isEmpty() ? "" : " (known: " + String.join(", ", properties.keySet()) + ")")));
                 } else if (additional != null) {
                     additional.validate(e.getValue(), childPath, out);
                 }
             }
             if (v.size() < minProperties) {
-                out.add(new Violation(p, "must have at least " + minProperties + " properties"));
+                out.add(new Violation(p.toString(), "must have at least " + minProperties + " properties"));
             }
         }
     }
@@ -433,21 +433,25 @@ public final class SchemaRegistry {
     private static SchemaNode anyOf(List<SchemaNode> alternatives) {
         SchemaNode[] alts = alternatives.toArray(SchemaNode[]::new);
         return (v, p, out) -> {
-            List<List<Violation>> failures = new ArrayList<>(alts.length);
+            List<List<Violation>> failures = null;
             for (SchemaNode alt : alts) {
                 List<Violation> scratch = new ArrayList<>(0);
                 alt.validate(v, p, scratch);
                 if (scratch.isEmpty()) {
                     return;
                 }
+                if (failures == null) {
+                    failures = new ArrayList<>(alts.length);
+                }
                 failures.add(scratch);
             }
             // Report the alternative that failed for a reason other than the value's type, if exactly one did:
             // for a nullable reference that is the referenced schema, which says what is really wrong.
+            String here = p.toString();
             List<Violation> best = null;
             int candidates = 0;
             for (List<Violation> f : failures) {
-                boolean typeOnly = f.size() == 1 && f.get(0).path().equals(p) && f.get(0).message().startsWith(TYPE_PREFIX);
+                boolean typeOnly = f.size() == 1 && f.get(0).path().equals(here) && f.get(0).message().startsWith(TYPE_PREFIX);
                 if (!typeOnly) {
                     best = f;
                     candidates++;
@@ -460,7 +464,7 @@ public final class SchemaRegistry {
                 for (int i = 0; i < failures.size(); i++) {
                     sb.append(i == 0 ? "" : "; ").append(failures.get(i).get(0).message());
                 }
-                out.add(new Violation(p, sb.toString()));
+                out.add(new Violation(here, sb.toString()));
             }
         };
     }
@@ -485,7 +489,7 @@ public final class SchemaRegistry {
                 }
             }
             if (matched != 1) {
-                out.add(new Violation(p, what + " (" + (matched == 0 ? "none" : matched) + " present)"));
+                out.add(new Violation(p.toString(), what + " (" + (matched == 0 ? "none" : matched) + " present)"));
             }
         };
     }
@@ -499,31 +503,37 @@ public final class SchemaRegistry {
         } else {
             types.add(arg.asText());
         }
+        int mask = 0;
         for (String t : types) {
-            if (!Set.of("null", "boolean", "object", "array", "number", "integer", "string").contains(t)) {
+            int bit = TYPES.indexOf(t);
+            if (bit < 0) {
                 throw new SchemaException("unknown type '" + t + "' at " + at);
             }
+            mask |= 1 << bit;
         }
         String expected = String.join(" or ", types);
+        int allowed = mask;
         return (v, p, out) -> {
-            for (String t : types) {
-                if (hasType(v, t)) {
-                    return;
-                }
+            if (!hasAnyType(v, allowed)) {
+                out.add(new Violation(p.toString(), TYPE_PREFIX + expected + ", got " + typeName(v)));
             }
-            out.add(new Violation(p, TYPE_PREFIX + expected + ", got " + typeName(v)));
         };
     }
 
-    static boolean hasType(JsonNode v, String type) {
-        return switch (type) {
-            case "null" -> v.isNull();
-            case "boolean" -> v.isBoolean();
-            case "object" -> v.isObject();
-            case "array" -> v.isArray();
-            case "number" -> v.isNumber();
-            case "integer" -> isInteger(v);
-            case "string" -> v.isTextual();
+    /** The JSON Schema type names; a type's bit in a mask is {@code 1 << index}. */
+    private static final List<String> TYPES = List.of("null", "boolean", "object", "array", "number", "integer", "string");
+    private static final int NUMBER = 1 << 4;
+    private static final int INTEGER = 1 << 5;
+
+    /** True if {@code v} has one of the types in {@code mask} ("integer" includes numbers such as 1.0). */
+    private static boolean hasAnyType(JsonNode v, int mask) {
+        return switch (v.getNodeType()) {
+            case NULL -> (mask & 1) != 0;
+            case BOOLEAN -> (mask & 1 << 1) != 0;
+            case OBJECT -> (mask & 1 << 2) != 0;
+            case ARRAY -> (mask & 1 << 3) != 0;
+            case NUMBER -> (mask & NUMBER) != 0 || ((mask & INTEGER) != 0 && isInteger(v));
+            case STRING -> (mask & 1 << 6) != 0;
             default -> false;
         };
     }
@@ -570,7 +580,7 @@ public final class SchemaRegistry {
                     return;
                 }
             }
-            out.add(new Violation(p, "must be one of [" + String.join(", ", shown) + "], got " + abbreviate(v)));
+            out.add(new Violation(p.toString(), "must be one of [" + String.join(", ", shown) + "], got " + abbreviate(v)));
         };
     }
 
@@ -579,6 +589,9 @@ public final class SchemaRegistry {
             throw new SchemaException(kw + " at " + at + " must be a number");
         }
         BigDecimal bound = arg.decimalValue();
+        // An integral bound that a double represents exactly compares with long and double values without BigDecimal.
+        boolean exact = bound.stripTrailingZeros().scale() <= 0 && bound.abs().compareTo(MAX_EXACT_DOUBLE) <= 0;
+        long integral = exact ? bound.longValueExact() : 0;
         String op = switch (kw) {
             case "minimum" -> ">=";
             case "maximum" -> "<=";
@@ -589,7 +602,7 @@ public final class SchemaRegistry {
             if (!v.isNumber()) {
                 return;
             }
-            int c = v.decimalValue().compareTo(bound);
+            int c = exact ? compare(v, integral, bound) : v.decimalValue().compareTo(bound);
             boolean ok = switch (op) {
                 case ">=" -> c >= 0;
                 case "<=" -> c <= 0;
@@ -597,9 +610,29 @@ public final class SchemaRegistry {
                 default -> c < 0;
             };
             if (!ok) {
-                out.add(new Violation(p, "must be " + op + " " + arg.asText() + ", got " + v.asText()));
+                out.add(new Violation(p.toString(), "must be " + op + " " + arg.asText() + ", got " + v.asText()));
             }
         };
+    }
+
+    private static final BigDecimal MAX_EXACT_DOUBLE = BigDecimal.valueOf(1L << 53);
+
+    /**
+     * {@code v.decimalValue().compareTo(bound)} where {@code bound} equals {@code integral} and a double
+     * holds it exactly. A double's decimal value (its shortest representation) lies on the same side of
+     * such a bound as the double itself, so comparing the double is exact.
+     */
+    private static int compare(JsonNode v, long integral, BigDecimal bound) {
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return Long.compare(v.longValue(), integral);
+        }
+        if (v.isDouble() || v.isFloat()) {
+            double d = v.doubleValue();
+            if (Double.isFinite(d)) {
+                return d < integral ? -1 : d > integral ? 1 : 0;
+            }
+        }
+        return v.decimalValue().compareTo(bound);
     }
 
     private static SchemaNode formatCheck(String format, String at) {
@@ -609,13 +642,13 @@ public final class SchemaRegistry {
         if (format.equals("date-time")) {
             return (v, p, out) -> {
                 if (v.isTextual() && !isDateTime(v.textValue())) {
-                    out.add(new Violation(p, "must be an RFC 3339 date-time such as 2026-11-25T06:42:21Z, got " + abbreviate(v)));
+                    out.add(new Violation(p.toString(), "must be an RFC 3339 date-time such as 2026-11-25T06:42:21Z, got " + abbreviate(v)));
                 }
             };
         }
         return (v, p, out) -> {
             if (v.isTextual() && !isAbsoluteUri(v.textValue())) {
-                out.add(new Violation(p, "must be an absolute URI such as https://host/path, got " + abbreviate(v)));
+                out.add(new Violation(p.toString(), "must be an absolute URI such as https://host/path, got " + abbreviate(v)));
             }
         };
     }
@@ -705,6 +738,9 @@ public final class SchemaRegistry {
     /** JSON equality, where numbers compare by value (1 equals 1.0). */
     static boolean jsonEquals(JsonNode a, JsonNode b) {
         if (a.isNumber() && b.isNumber()) {
+            if (a.isIntegralNumber() && b.isIntegralNumber() && a.canConvertToLong() && b.canConvertToLong()) {
+                return a.longValue() == b.longValue();
+            }
             return a.decimalValue().compareTo(b.decimalValue()) == 0;
         }
         return a.equals(b);
