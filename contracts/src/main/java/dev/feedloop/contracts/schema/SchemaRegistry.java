@@ -151,8 +151,13 @@ public final class SchemaRegistry {
     }
 
     private SchemaNode compile(JsonNode schema, URI base, String where) {
+        StreamingNode.Plan plan = new StreamingNode.Plan();
         if (schema.isBoolean()) {
-            return schema.booleanValue() ? (v, p, out) -> { } : (v, p, out) -> out.add(new Violation(p.toString(), "is not allowed"));
+            if (schema.booleanValue()) {
+                return StreamingNode.of((v, p, out) -> { }, plan);
+            }
+            plan.nothing();
+            return StreamingNode.of((v, p, out) -> out.add(new Violation(p.toString(), "is not allowed")), plan);
         }
         if (!schema.isObject()) {
             throw new SchemaException("schema at " + where + " must be an object or a boolean");
@@ -164,13 +169,24 @@ public final class SchemaRegistry {
             JsonNode arg = e.getValue();
             String at = where + "/" + kw;
             switch (kw) {
-                case "type" -> checks.add(typeCheck(arg, at));
-                case "enum" -> checks.add(enumCheck(arg, at));
-                case "const" -> checks.add((v, p, out) -> {
-                    if (!jsonEquals(v, arg)) {
-                        out.add(new Violation(p.toString(), "must be " + arg + ", got " + abbreviate(v)));
-                    }
-                });
+                case "type" -> {
+                    checks.add(typeCheck(arg, at));
+                    plan.types(typeMask(arg, at));
+                }
+                case "enum" -> {
+                    checks.add(enumCheck(arg, at));
+                    List<JsonNode> values = new ArrayList<>();
+                    arg.forEach(values::add);
+                    plan.values(values);
+                }
+                case "const" -> {
+                    plan.values(List.of(arg));
+                    checks.add((v, p, out) -> {
+                        if (!jsonEquals(v, arg)) {
+                            out.add(new Violation(p.toString(), "must be " + arg + ", got " + abbreviate(v)));
+                        }
+                    });
+                }
                 case "properties", "required", "additionalProperties", "minProperties" -> {
                     if (objectChecks == null) {
                         objectChecks = new ObjectChecks();
@@ -180,6 +196,7 @@ public final class SchemaRegistry {
                 }
                 case "items" -> {
                     SchemaNode items = compile(arg, base, at);
+                    plan.items(items);
                     checks.add((v, p, out) -> {
                         if (v.isArray()) {
                             for (int i = 0; i < v.size(); i++) {
@@ -190,6 +207,7 @@ public final class SchemaRegistry {
                 }
                 case "minItems" -> {
                     int min = intArg(arg, at);
+                    plan.minItems(min);
                     checks.add((v, p, out) -> {
                         if (v.isArray() && v.size() < min) {
                             out.add(new Violation(p.toString(), "must have at least " + min + " item" + (min == 1 ? "" : "s") + ", has " + v.size()));
@@ -198,6 +216,7 @@ public final class SchemaRegistry {
                 }
                 case "maxItems" -> {
                     int max = intArg(arg, at);
+                    plan.maxItems(max);
                     checks.add((v, p, out) -> {
                         if (v.isArray() && v.size() > max) {
                             out.add(new Violation(p.toString(), "must have at most " + max + " items, has " + v.size()));
@@ -206,6 +225,7 @@ public final class SchemaRegistry {
                 }
                 case "uniqueItems" -> {
                     if (arg.asBoolean()) {
+                        plan.tree();
                         checks.add((v, p, out) -> {
                             if (v.isArray()) {
                                 Set<JsonNode> seen = new HashSet<>();
@@ -250,13 +270,23 @@ public final class SchemaRegistry {
                 case "format" -> checks.add(formatCheck(arg.asText(), at));
                 case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> checks.add(boundCheck(kw, arg, at));
                 case "allOf" -> {
+                    plan.tree();
                     for (int i = 0; i < arg.size(); i++) {
                         checks.add(compile(arg.get(i), base, at + "/" + i));
                     }
                 }
-                case "anyOf" -> checks.add(anyOf(compileAll(arg, base, at)));
-                case "oneOf" -> checks.add(oneOf(compileAll(arg, base, at), arg));
+                case "anyOf" -> {
+                    List<SchemaNode> alternatives = compileAll(arg, base, at);
+                    checks.add(anyOf(alternatives));
+                    plan.choice(false, arg, alternatives, ANNOTATIONS);
+                }
+                case "oneOf" -> {
+                    List<SchemaNode> alternatives = compileAll(arg, base, at);
+                    checks.add(oneOf(alternatives, arg));
+                    plan.choice(true, arg, alternatives, ANNOTATIONS);
+                }
                 case "not" -> {
+                    plan.tree();
                     SchemaNode not = compile(arg, base, at);
                     checks.add((v, p, out) -> {
                         if (not.matches(v)) {
@@ -264,7 +294,10 @@ public final class SchemaRegistry {
                         }
                     });
                 }
-                case "if" -> checks.add(conditional(schema, base, where));
+                case "if" -> {
+                    plan.tree();
+                    checks.add(conditional(schema, base, where));
+                }
                 case "then", "else" -> {
                     if (!schema.has("if")) {
                         throw new SchemaException("'" + kw + "' without 'if' at " + at);
@@ -274,6 +307,7 @@ public final class SchemaRegistry {
                     RefNode ref = new RefNode(this, resolve(base, arg.asText(), at));
                     refs.add(ref);
                     checks.add(ref);
+                    plan.ref(ref);
                 }
                 default -> {
                     if (!ANNOTATIONS.contains(kw)) {
@@ -282,15 +316,18 @@ public final class SchemaRegistry {
                 }
             }
         }
+        if (objectChecks != null) {
+            plan.object(objectChecks.keywords());
+        }
         if (checks.size() == 1) {
-            return checks.get(0);
+            return StreamingNode.of(checks.get(0), plan);
         }
         SchemaNode[] all = checks.toArray(SchemaNode[]::new);
-        return (v, p, out) -> {
+        return StreamingNode.of((v, p, out) -> {
             for (SchemaNode c : all) {
                 c.validate(v, p, out);
             }
-        };
+        }, plan);
     }
 
     private List<SchemaNode> compileAll(JsonNode arg, URI base, String at) {
@@ -361,6 +398,10 @@ public final class SchemaRegistry {
                 case "minProperties" -> minProperties = intArg(arg, at);
                 default -> throw new IllegalStateException(kw);
             }
+        }
+
+        StreamingNode.ObjectKeywords keywords() {
+            return new StreamingNode.ObjectKeywords(properties, required, additional, additionalForbidden, minProperties);
         }
 
         @Override
@@ -497,22 +538,8 @@ public final class SchemaRegistry {
     static final String TYPE_PREFIX = "must be of type ";
 
     private static SchemaNode typeCheck(JsonNode arg, String at) {
-        List<String> types = new ArrayList<>();
-        if (arg.isArray()) {
-            arg.forEach(t -> types.add(t.asText()));
-        } else {
-            types.add(arg.asText());
-        }
-        int mask = 0;
-        for (String t : types) {
-            int bit = TYPES.indexOf(t);
-            if (bit < 0) {
-                throw new SchemaException("unknown type '" + t + "' at " + at);
-            }
-            mask |= 1 << bit;
-        }
-        String expected = String.join(" or ", types);
-        int allowed = mask;
+        String expected = String.join(" or ", typeNames(arg));
+        int allowed = typeMask(arg, at);
         return (v, p, out) -> {
             if (!hasAnyType(v, allowed)) {
                 out.add(new Violation(p.toString(), TYPE_PREFIX + expected + ", got " + typeName(v)));
@@ -520,20 +547,41 @@ public final class SchemaRegistry {
         };
     }
 
-    /** The JSON Schema type names; a type's bit in a mask is {@code 1 << index}. */
+    /** The JSON Schema type names, in the order of their bits in a type mask ({@link StreamingNode#NULL} ...). */
     private static final List<String> TYPES = List.of("null", "boolean", "object", "array", "number", "integer", "string");
-    private static final int NUMBER = 1 << 4;
-    private static final int INTEGER = 1 << 5;
+
+    private static List<String> typeNames(JsonNode arg) {
+        List<String> types = new ArrayList<>();
+        if (arg.isArray()) {
+            arg.forEach(t -> types.add(t.asText()));
+        } else {
+            types.add(arg.asText());
+        }
+        return types;
+    }
+
+    /** The {@code type} keyword as a mask: bit {@code 1 << i} for {@code TYPES.get(i)}. */
+    private static int typeMask(JsonNode arg, String at) {
+        int mask = 0;
+        for (String t : typeNames(arg)) {
+            int bit = TYPES.indexOf(t);
+            if (bit < 0) {
+                throw new SchemaException("unknown type '" + t + "' at " + at);
+            }
+            mask |= 1 << bit;
+        }
+        return mask;
+    }
 
     /** True if {@code v} has one of the types in {@code mask} ("integer" includes numbers such as 1.0). */
     private static boolean hasAnyType(JsonNode v, int mask) {
         return switch (v.getNodeType()) {
-            case NULL -> (mask & 1) != 0;
-            case BOOLEAN -> (mask & 1 << 1) != 0;
-            case OBJECT -> (mask & 1 << 2) != 0;
-            case ARRAY -> (mask & 1 << 3) != 0;
-            case NUMBER -> (mask & NUMBER) != 0 || ((mask & INTEGER) != 0 && isInteger(v));
-            case STRING -> (mask & 1 << 6) != 0;
+            case NULL -> (mask & StreamingNode.NULL) != 0;
+            case BOOLEAN -> (mask & StreamingNode.BOOLEAN) != 0;
+            case OBJECT -> (mask & StreamingNode.OBJECT) != 0;
+            case ARRAY -> (mask & StreamingNode.ARRAY) != 0;
+            case NUMBER -> (mask & StreamingNode.NUMBER) != 0 || ((mask & StreamingNode.INTEGER) != 0 && isInteger(v));
+            case STRING -> (mask & StreamingNode.STRING) != 0;
             default -> false;
         };
     }
