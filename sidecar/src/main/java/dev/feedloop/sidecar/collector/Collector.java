@@ -1,7 +1,11 @@
 package dev.feedloop.sidecar.collector;
 
+import dev.feedloop.contracts.codec.CloudEventHeaders;
+import dev.feedloop.contracts.codec.EventCodec;
+import dev.feedloop.contracts.codec.EventValidationException;
 import dev.feedloop.contracts.event.DeadLetter;
 import dev.feedloop.contracts.event.Event;
+import dev.feedloop.contracts.event.EventType;
 import dev.feedloop.contracts.event.Feedback;
 import dev.feedloop.contracts.event.InferenceRecord;
 import dev.feedloop.sidecar.config.FeedloopConfig.TopicsConfig;
@@ -14,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +45,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +79,9 @@ public final class Collector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern ALIAS = Pattern.compile("^[a-z0-9][a-z0-9._-]{0,62}$");
+    private static final EventCodec<InferenceRecord> INFERENCE = EventCodec.of(InferenceRecord.class);
+    private static final byte[] INFERENCE_CE_TYPE =
+            EventType.INFERENCE_RECORD.cloudEventType().getBytes(StandardCharsets.UTF_8);
 
     /** Default consumer group. */
     public static final String DEFAULT_GROUP_ID = "feedloop-collector";
@@ -175,6 +184,8 @@ public final class Collector implements AutoCloseable {
             boolean running) {}
 
     private final Settings settings;
+    private final List<EventType> inferenceTypes;
+    private final List<EventType> feedbackTypes;
     private final String source;
     private final CollectorMetrics metrics;
     private final OffsetLedger ledger = new OffsetLedger();
@@ -203,6 +214,8 @@ public final class Collector implements AutoCloseable {
      */
     public Collector(Settings settings, KafkaClients clients, Metrics metrics) {
         this.settings = settings;
+        this.inferenceTypes = List.copyOf(settings.topics().typesOn(settings.topics().inference()));
+        this.feedbackTypes = List.copyOf(settings.topics().typesOn(settings.topics().feedback()));
         this.source = "/feedloop/collector/" + settings.groupId();
         this.registry = metrics.registry();
         this.metrics = new CollectorMetrics(registry);
@@ -336,35 +349,70 @@ public final class Collector implements AutoCloseable {
 
     private void handle(ConsumerRecord<byte[], byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        Origin origin = null;
         try {
-            EventRecords.Decoded decoded = EventRecords.decode(r, settings.topics().typesOn(r.topic()), settings.clock());
-            if (decoded instanceof EventRecords.Ok ok) {
-                origin = origin(r, tp, ok.traceparent());
-                Event event = ok.event();
-                if (event instanceof InferenceRecord record) {
-                    joiner.onInference(record, origin);
-                } else if (event instanceof Feedback feedback) {
-                    joiner.onFeedback(feedback, origin);
-                } else {
-                    deadLetter(origin.deadLetter(UUID.randomUUID().toString(), settings.clock().instant(),
-                            DeadLetter.Reason.UNEXPECTED_EVENT_TYPE, "the collector reads inference records and feedback, not "
-                                    + event.type().cloudEventType() + " (on " + r.topic() + ")"));
-                }
-            } else if (decoded instanceof EventRecords.Dead dead) {
-                deadLetter(dead.deadLetter());
+            EventCodec.Valid<InferenceRecord> valid = validInferenceRecord(r);
+            if (valid != null) {
+                joiner.onInference(valid, tp, r.offset());
             } else {
-                metrics.ignored(IgnoreReason.TOMBSTONE);
+                decodeAndHandle(r, tp);
             }
         } catch (PublishFailedException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.warn("record {}@{} could not be handled; dead-lettered", tp, r.offset(), e);
-            Origin o = origin != null ? origin : origin(r, tp, Optional.empty());
-            deadLetter(o.deadLetter(UUID.randomUUID().toString(), settings.clock().instant(), DeadLetter.Reason.PROCESSING_ERROR,
+            deadLetter(origin(r, tp, Optional.empty()).deadLetter(UUID.randomUUID().toString(), settings.clock().instant(), DeadLetter.Reason.PROCESSING_ERROR,
                     "the collector failed on this record: " + e));
         }
         ledger.handled(tp, r.offset());
+    }
+
+    /** The general path: decodes any record, joins what is valid, dead-letters the rest with the reason. */
+    private void decodeAndHandle(ConsumerRecord<byte[], byte[]> r, TopicPartition tp) {
+        EventRecords.Decoded decoded = EventRecords.decode(r, typesOn(r.topic()), settings.clock());
+        if (decoded instanceof EventRecords.Ok ok) {
+            Origin origin = origin(r, tp, ok.traceparent());
+            Event event = ok.event();
+            if (event instanceof InferenceRecord record) {
+                joiner.onInference(record, origin);
+            } else if (event instanceof Feedback feedback) {
+                joiner.onFeedback(feedback, origin);
+            } else {
+                deadLetter(origin.deadLetter(UUID.randomUUID().toString(), settings.clock().instant(),
+                        DeadLetter.Reason.UNEXPECTED_EVENT_TYPE, "the collector reads inference records and feedback, not "
+                                + event.type().cloudEventType() + " (on " + r.topic() + ")"));
+            }
+        } else if (decoded instanceof EventRecords.Dead dead) {
+            deadLetter(dead.deadLetter());
+        } else {
+            metrics.ignored(IgnoreReason.TOMBSTONE);
+        }
+    }
+
+    /**
+     * A record that {@link EventRecords#decode} would decode as an inference record, checked but not
+     * bound; null for any other record, which then takes the general path (and an invalid one is
+     * dead-lettered there, with the reason).
+     */
+    private EventCodec.Valid<InferenceRecord> validInferenceRecord(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null || !r.topic().equals(settings.topics().inference())) {
+            return null;
+        }
+        Header ceType = r.headers().lastHeader(CloudEventHeaders.TYPE);
+        boolean inference = ceType == null ? inferenceTypes.equals(List.of(EventType.INFERENCE_RECORD))
+                : Arrays.equals(ceType.value(), INFERENCE_CE_TYPE) && inferenceTypes.contains(EventType.INFERENCE_RECORD);
+        if (!inference) {
+            return null;
+        }
+        try {
+            return INFERENCE.check(r.value());
+        } catch (EventValidationException e) {
+            return null;
+        }
+    }
+
+    private List<EventType> typesOn(String topic) {
+        return topic.equals(settings.topics().inference()) ? inferenceTypes
+                : topic.equals(settings.topics().feedback()) ? feedbackTypes : settings.topics().typesOn(topic);
     }
 
     private static Origin origin(ConsumerRecord<byte[], byte[]> r, TopicPartition tp, Optional<String> traceparent) {

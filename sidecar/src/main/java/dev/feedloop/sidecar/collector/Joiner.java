@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.feedloop.contracts.codec.EventCodec;
 import dev.feedloop.contracts.codec.EventValidationException;
 import dev.feedloop.contracts.event.DeadLetter;
 import dev.feedloop.contracts.event.Event;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * so that expiry and removal notifications happen synchronously inside the calls below:
  * <ul>
  *   <li>{@code records}: inference id → record, expiring {@code window} after it was written, at most
- *       {@code maxEntries}; a record stays after a join, since more feedback may come for it;</li>
+ *       {@code maxEntries}; a record stays after a join, since more feedback may come for it. A record
+ *       the collector read is kept as its validated JSON and bound only when feedback joins it;</li>
  *   <li>{@code pending}: feedback id → feedback still missing a record (it came first, or a REGENERATE
  *       waits for the new response), expiring {@code window} after it arrived; expiry or size eviction
  *       makes it an orphan: counted and dead-lettered as {@code ORPHAN_FEEDBACK};</li>
@@ -81,7 +83,18 @@ final class Joiner {
      */
     record Settings(Duration window, long maxEntries, Optional<String> tenant, String aliasFallback) {}
 
-    private record Captured(InferenceRecord record, TopicPartition tp, long offset) {}
+    /**
+     * A cached inference record: bound already (handed over as a record), or kept as its checked JSON
+     * with the two fields the join needs before feedback arrives, and bound only when feedback joins it.
+     * Most records never get feedback, so this saves the binding and keeps the cache small.
+     */
+    private record Captured(String inferenceId, String tenant, InferenceRecord bound, EventCodec.Valid<InferenceRecord> json,
+            TopicPartition tp, long offset) {
+        /** The record; binds the JSON again on every call, so keep the result no longer than needed. */
+        InferenceRecord record() {
+            return bound != null ? bound : json.bind();
+        }
+    }
 
     /** Feedback that waits for one or two inference records. */
     private static final class Waiting {
@@ -138,16 +151,32 @@ final class Joiner {
 
     /** A valid inference record: cache it and join the feedback that waited for it. */
     void onInference(InferenceRecord record, Origin origin) {
+        onInference(new Captured(record.inferenceId(), record.tenant(), record, null, origin.tp(), origin.offset()));
+    }
+
+    /**
+     * A valid inference record, as JSON that {@link EventCodec#check} accepted: like {@link
+     * #onInference(InferenceRecord, Origin)}, but the record is only bound if feedback joins it.
+     *
+     * @param record the checked JSON
+     * @param tp where it was read
+     * @param offset its offset there
+     */
+    void onInference(EventCodec.Valid<InferenceRecord> record, TopicPartition tp, long offset) {
+        onInference(new Captured(record.text("inference_id"), record.text("tenant"), null, record, tp, offset));
+    }
+
+    private void onInference(Captured captured) {
         metrics.inferenceRecord();
-        if (otherTenant(record.tenant())) {
+        if (otherTenant(captured.tenant())) {
             metrics.ignored(IgnoreReason.OTHER_TENANT);
             return;
         }
-        Captured captured = new Captured(record, origin.tp(), origin.offset());
+        String inferenceId = captured.inferenceId();
         ledger.hold(captured.tp(), captured.offset());
-        gone.invalidate(record.inferenceId());
-        records.put(record.inferenceId(), captured); // a replaced entry releases its own hold
-        Set<String> waiters = waitersByInference.remove(record.inferenceId());
+        gone.invalidate(inferenceId);
+        records.put(inferenceId, captured); // a replaced entry releases its own hold
+        Set<String> waiters = waitersByInference.remove(inferenceId);
         if (waiters != null) {
             for (String feedbackId : List.copyOf(waiters)) {
                 Waiting w = pending.getIfPresent(feedbackId);
@@ -155,8 +184,8 @@ final class Joiner {
                     continue; // expired a moment ago; orphaned below
                 }
                 ledger.hold(captured.tp(), captured.offset());
-                w.have.put(record.inferenceId(), captured);
-                w.missing.remove(record.inferenceId());
+                w.have.put(inferenceId, captured);
+                w.missing.remove(inferenceId);
                 if (w.missing.isEmpty()) {
                     pending.invalidate(feedbackId);
                     join(w.feedback, w.origin, w.have);
@@ -253,9 +282,19 @@ final class Joiner {
 
     private void join(Feedback feedback, Origin origin, Map<String, Captured> have) {
         metrics.joined();
-        InferenceRecord record = have.get(feedback.inferenceId()).record();
-        InferenceRecord related = feedback.kind() == Feedback.Kind.REGENERATE
-                ? have.get(feedback.relatedInferenceId()).record() : null;
+        InferenceRecord record;
+        InferenceRecord related;
+        try {
+            record = have.get(feedback.inferenceId()).record();
+            related = feedback.kind() == Feedback.Kind.REGENERATE ? have.get(feedback.relatedInferenceId()).record() : null;
+        } catch (RuntimeException e) {
+            // the JSON was checked, so binding it cannot fail unless schema and record class disagree: a bug
+            LOG.warn("the inference record(s) of feedback {} could not be bound, feedback dead-lettered", feedback.feedbackId(), e);
+            sink.deadLetter(origin.deadLetter(TrainingData.stableId("error:", feedback.feedbackId(), ""), clock.instant(),
+                    DeadLetter.Reason.PROCESSING_ERROR, "the inference record(s) of this feedback could not be read: " + e));
+            metrics.deadLetter(DeadLetter.Reason.PROCESSING_ERROR);
+            return;
+        }
         TrainingData.Derived derived = TrainingData.derive(feedback, record, related, settings.aliasFallback());
         if (derived instanceof TrainingData.Ignored ignored) {
             metrics.ignored(ignored.reason());
