@@ -33,7 +33,7 @@ public final class JsonSchema {
      */
     public List<Violation> validate(JsonNode document) {
         List<Violation> out = new ArrayList<>(0);
-        root.validate(document, Pointer.ROOT, out);
+        root.validate(document, Pointer.ROOT, Out.collecting(out));
         return out;
     }
 

@@ -1,20 +1,18 @@
 package dev.feedloop.contracts.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
-import java.util.List;
 
 /** One compiled (sub)schema: a conjunction of keyword checks. */
 interface SchemaNode {
     /**
-     * Appends the violations of {@code value} (found at JSON Pointer {@code path}) to {@code out}.
+     * Reports the violations of {@code value} (found at JSON Pointer {@code path}) to {@code out}.
      */
-    void validate(JsonNode value, Pointer path, List<Violation> out);
+    void validate(JsonNode value, Pointer path, Out out);
 
-    /** True if the value satisfies this schema; cheaper callers may override. */
+    /** True if the value satisfies this schema; builds no messages and stops at the first violation. */
     default boolean matches(JsonNode value) {
-        List<Violation> scratch = new ArrayList<>(0);
-        validate(value, Pointer.ROOT, scratch);
-        return scratch.isEmpty();
+        Out verdict = Out.verdict();
+        validate(value, Pointer.ROOT, verdict);
+        return !verdict.failed();
     }
 }

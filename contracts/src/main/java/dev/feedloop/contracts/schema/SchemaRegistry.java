@@ -157,7 +157,7 @@ public final class SchemaRegistry {
                 return StreamingNode.of((v, p, out) -> { }, plan);
             }
             plan.nothing();
-            return StreamingNode.of((v, p, out) -> out.add(new Violation(p.toString(), "is not allowed")), plan);
+            return StreamingNode.of((v, p, out) -> out.add(p, () -> "is not allowed"), plan);
         }
         if (!schema.isObject()) {
             throw new SchemaException("schema at " + where + " must be an object or a boolean");
@@ -183,7 +183,7 @@ public final class SchemaRegistry {
                     plan.values(List.of(arg));
                     checks.add((v, p, out) -> {
                         if (!jsonEquals(v, arg)) {
-                            out.add(new Violation(p.toString(), "must be " + arg + ", got " + abbreviate(v)));
+                            out.add(p, () -> "must be " + arg + ", got " + abbreviate(v));
                         }
                     });
                 }
@@ -199,7 +199,7 @@ public final class SchemaRegistry {
                     plan.items(items);
                     checks.add((v, p, out) -> {
                         if (v.isArray()) {
-                            for (int i = 0; i < v.size(); i++) {
+                            for (int i = 0; i < v.size() && !out.done(); i++) {
                                 items.validate(v.get(i), p.item(i), out);
                             }
                         }
@@ -210,7 +210,7 @@ public final class SchemaRegistry {
                     plan.minItems(min);
                     checks.add((v, p, out) -> {
                         if (v.isArray() && v.size() < min) {
-                            out.add(new Violation(p.toString(), "must have at least " + min + " item" + (min == 1 ? "" : "s") + ", has " + v.size()));
+                            out.add(p, () -> "must have at least " + min + " item" + (min == 1 ? "" : "s") + ", has " + v.size());
                         }
                     });
                 }
@@ -219,7 +219,7 @@ public final class SchemaRegistry {
                     plan.maxItems(max);
                     checks.add((v, p, out) -> {
                         if (v.isArray() && v.size() > max) {
-                            out.add(new Violation(p.toString(), "must have at most " + max + " items, has " + v.size()));
+                            out.add(p, () -> "must have at most " + max + " items, has " + v.size());
                         }
                     });
                 }
@@ -230,8 +230,9 @@ public final class SchemaRegistry {
                             if (v.isArray()) {
                                 Set<JsonNode> seen = new HashSet<>();
                                 for (int i = 0; i < v.size(); i++) {
-                                    if (!seen.add(v.get(i))) {
-                                        out.add(new Violation(p.item(i).toString(), "duplicates an earlier item " + abbreviate(v.get(i))));
+                                    JsonNode item = v.get(i);
+                                    if (!seen.add(item)) {
+                                        out.add(p.item(i), () -> "duplicates an earlier item " + abbreviate(item));
                                     }
                                 }
                             }
@@ -242,7 +243,7 @@ public final class SchemaRegistry {
                     int min = intArg(arg, at);
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && codePoints(v.textValue()) < min) {
-                            out.add(new Violation(p.toString(), "must be at least " + min + " character" + (min == 1 ? "" : "s") + " long"));
+                            out.add(p, () -> "must be at least " + min + " character" + (min == 1 ? "" : "s") + " long");
                         }
                     });
                 }
@@ -250,7 +251,7 @@ public final class SchemaRegistry {
                     int max = intArg(arg, at);
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && codePoints(v.textValue()) > max) {
-                            out.add(new Violation(p.toString(), "must be at most " + max + " characters long, is " + codePoints(v.textValue())));
+                            out.add(p, () -> "must be at most " + max + " characters long, is " + codePoints(v.textValue()));
                         }
                     });
                 }
@@ -263,7 +264,7 @@ public final class SchemaRegistry {
                     }
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && !pattern.matcher(v.textValue()).find()) {
-                            out.add(new Violation(p.toString(), "must match pattern " + pattern.pattern() + ", got " + abbreviate(v)));
+                            out.add(p, () -> "must match pattern " + pattern.pattern() + ", got " + abbreviate(v));
                         }
                     });
                 }
@@ -290,7 +291,7 @@ public final class SchemaRegistry {
                     SchemaNode not = compile(arg, base, at);
                     checks.add((v, p, out) -> {
                         if (not.matches(v)) {
-                            out.add(new Violation(p.toString(), "must not match " + arg));
+                            out.add(p, () -> "must not match " + arg);
                         }
                     });
                 }
@@ -324,8 +325,8 @@ public final class SchemaRegistry {
         }
         SchemaNode[] all = checks.toArray(SchemaNode[]::new);
         return StreamingNode.of((v, p, out) -> {
-            for (SchemaNode c : all) {
-                c.validate(v, p, out);
+            for (int i = 0; i < all.length && !out.done(); i++) {
+                all[i].validate(v, p, out);
             }
         }, plan);
     }
@@ -370,7 +371,7 @@ public final class SchemaRegistry {
         }
 
         @Override
-        public void validate(JsonNode value, Pointer path, List<Violation> out) {
+        public void validate(JsonNode value, Pointer path, Out out) {
             target().validate(value, path, out);
         }
     }
@@ -405,29 +406,32 @@ public final class SchemaRegistry {
         }
 
         @Override
-        public void validate(JsonNode v, Pointer p, List<Violation> out) {
+        public void validate(JsonNode v, Pointer p, Out out) {
             if (!v.isObject()) {
                 return;
             }
             for (String name : required) {
                 if (!v.has(name)) {
-                    out.add(new Violation(p.property(name).toString(), "is required"));
+                    out.add(p.property(name), () -> "is required");
                 }
             }
             for (Map.Entry<String, JsonNode> e : v.properties()) {
+                if (out.done()) {
+                    return;
+                }
                 Pointer childPath = p.property(e.getKey());
                 SchemaNode prop = properties.get(e.getKey());
                 if (prop != null) {
                     prop.validate(e.getValue(), childPath, out);
                 } else if (additionalForbidden) {
-                    out.add(new Violation(childPath.toString(), "is not a known property"
-                            + (properties.isEmpty() ? "" : " (known: " + String.join(", ", properties.keySet()) + ")")));
+                    out.add(childPath, () -> "is not a known property"
+                            + (properties.isEmpty() ? "" : " (known: " + String.join(", ", properties.keySet()) + ")"));
                 } else if (additional != null) {
                     additional.validate(e.getValue(), childPath, out);
                 }
             }
             if (v.size() < minProperties) {
-                out.add(new Violation(p.toString(), "must have at least " + minProperties + " properties"));
+                out.add(p, () -> "must have at least " + minProperties + " properties");
             }
         }
     }
@@ -442,12 +446,12 @@ public final class SchemaRegistry {
             if (branch == null) {
                 return;
             }
-            if (because == null || branch == elseNode) {
+            if (because == null || branch == elseNode || !out.collects()) {
                 branch.validate(v, p, out);
                 return;
             }
             List<Violation> inner = new ArrayList<>(0);
-            branch.validate(v, p, inner);
+            branch.validate(v, p, Out.collecting(inner));
             for (Violation x : inner) {
                 out.add(new Violation(x.path(), x.message() + " (because " + because + ")"));
             }
@@ -474,10 +478,19 @@ public final class SchemaRegistry {
     private static SchemaNode anyOf(List<SchemaNode> alternatives) {
         SchemaNode[] alts = alternatives.toArray(SchemaNode[]::new);
         return (v, p, out) -> {
+            if (!out.collects()) {
+                for (SchemaNode alt : alts) {
+                    if (alt.matches(v)) {
+                        return;
+                    }
+                }
+                out.add(p, () -> "matches none of the alternatives");
+                return;
+            }
             List<List<Violation>> failures = null;
             for (SchemaNode alt : alts) {
                 List<Violation> scratch = new ArrayList<>(0);
-                alt.validate(v, p, scratch);
+                alt.validate(v, p, Out.collecting(scratch));
                 if (scratch.isEmpty()) {
                     return;
                 }
@@ -499,7 +512,7 @@ public final class SchemaRegistry {
                 }
             }
             if (candidates == 1) {
-                out.addAll(best);
+                best.forEach(out::add);
             } else {
                 StringBuilder sb = new StringBuilder("must match at least one of ").append(alts.length).append(" alternatives: ");
                 for (int i = 0; i < failures.size(); i++) {
@@ -530,7 +543,8 @@ public final class SchemaRegistry {
                 }
             }
             if (matched != 1) {
-                out.add(new Violation(p.toString(), what + " (" + (matched == 0 ? "none" : matched) + " present)"));
+                int n = matched;
+                out.add(p, () -> what + " (" + (n == 0 ? "none" : n) + " present)");
             }
         };
     }
@@ -542,7 +556,7 @@ public final class SchemaRegistry {
         int allowed = typeMask(arg, at);
         return (v, p, out) -> {
             if (!hasAnyType(v, allowed)) {
-                out.add(new Violation(p.toString(), TYPE_PREFIX + expected + ", got " + typeName(v)));
+                out.add(p, () -> TYPE_PREFIX + expected + ", got " + typeName(v));
             }
         };
     }
@@ -628,7 +642,7 @@ public final class SchemaRegistry {
                     return;
                 }
             }
-            out.add(new Violation(p.toString(), "must be one of [" + String.join(", ", shown) + "], got " + abbreviate(v)));
+            out.add(p, () -> "must be one of [" + String.join(", ", shown) + "], got " + abbreviate(v));
         };
     }
 
@@ -658,7 +672,7 @@ public final class SchemaRegistry {
                 default -> c < 0;
             };
             if (!ok) {
-                out.add(new Violation(p.toString(), "must be " + op + " " + arg.asText() + ", got " + v.asText()));
+                out.add(p, () -> "must be " + op + " " + arg.asText() + ", got " + v.asText());
             }
         };
     }
@@ -690,13 +704,13 @@ public final class SchemaRegistry {
         if (format.equals("date-time")) {
             return (v, p, out) -> {
                 if (v.isTextual() && !isDateTime(v.textValue())) {
-                    out.add(new Violation(p.toString(), "must be an RFC 3339 date-time such as 2026-11-25T06:42:21Z, got " + abbreviate(v)));
+                    out.add(p, () -> "must be an RFC 3339 date-time such as 2026-11-25T06:42:21Z, got " + abbreviate(v));
                 }
             };
         }
         return (v, p, out) -> {
             if (v.isTextual() && !isAbsoluteUri(v.textValue())) {
-                out.add(new Violation(p.toString(), "must be an absolute URI such as https://host/path, got " + abbreviate(v)));
+                out.add(p, () -> "must be an absolute URI such as https://host/path, got " + abbreviate(v));
             }
         };
     }

@@ -115,7 +115,7 @@ final class StreamingNode implements SchemaNode {
     }
 
     @Override
-    public void validate(JsonNode value, Pointer path, List<Violation> out) {
+    public void validate(JsonNode value, Pointer path, Out out) {
         check.validate(value, path, out);
     }
 
