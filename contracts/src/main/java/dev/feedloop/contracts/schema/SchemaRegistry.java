@@ -225,7 +225,7 @@ public final class SchemaRegistry {
                 }
                 case "uniqueItems" -> {
                     if (arg.asBoolean()) {
-                        plan.tree();
+                        plan.arrayTree();
                         checks.add((v, p, out) -> {
                             if (v.isArray()) {
                                 Set<JsonNode> seen = new HashSet<>();
@@ -241,6 +241,7 @@ public final class SchemaRegistry {
                 }
                 case "minLength" -> {
                     int min = intArg(arg, at);
+                    plan.needs(StreamingNode.STRING);
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && codePoints(v.textValue()) < min) {
                             out.add(p, () -> "must be at least " + min + " character" + (min == 1 ? "" : "s") + " long");
@@ -249,6 +250,7 @@ public final class SchemaRegistry {
                 }
                 case "maxLength" -> {
                     int max = intArg(arg, at);
+                    plan.needs(StreamingNode.STRING);
                     checks.add((v, p, out) -> {
                         if (v.isTextual() && codePoints(v.textValue()) > max) {
                             out.add(p, () -> "must be at most " + max + " characters long, is " + codePoints(v.textValue()));
@@ -256,6 +258,7 @@ public final class SchemaRegistry {
                     });
                 }
                 case "pattern" -> {
+                    plan.needs(StreamingNode.STRING);
                     Pattern pattern;
                     try {
                         pattern = Pattern.compile(arg.asText());
@@ -268,8 +271,14 @@ public final class SchemaRegistry {
                         }
                     });
                 }
-                case "format" -> checks.add(formatCheck(arg.asText(), at));
-                case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> checks.add(boundCheck(kw, arg, at));
+                case "format" -> {
+                    checks.add(formatCheck(arg.asText(), at));
+                    plan.needs(StreamingNode.STRING);
+                }
+                case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> {
+                    checks.add(boundCheck(kw, arg, at));
+                    plan.needs(StreamingNode.NUMBER);
+                }
                 case "allOf" -> {
                     plan.tree();
                     for (int i = 0; i < arg.size(); i++) {

@@ -63,8 +63,23 @@ final class StreamingNode implements SchemaNode {
         WALK
     }
 
+    /** How a scalar value is checked. */
+    private enum Scalars {
+        /** By its type, unless a keyword needs the value ({@code needs}): then by the tree check of its node. */
+        TYPE,
+        /** The lone {@code $ref} decides. */
+        REF,
+        /** Of the alternatives of an {@code anyOf}/{@code oneOf}, the only one the value's type allows decides. */
+        DISPATCH,
+        /** The tree check of its node decides. */
+        TREE
+    }
+
     private final SchemaNode check;
     private final int types;
+    private final int needs;
+    private final Scalars scalars;
+    private final SchemaNode[] scalarAlternatives;
     private final Containers containers;
     private final ObjectPlan object;
     private final ArrayPlan array;
@@ -97,12 +112,34 @@ final class StreamingNode implements SchemaNode {
             }
         } else if (plan.objectKeywords != null || plan.arrayKeywords || !plan.choices.isEmpty()) {
             o = ObjectPlan.of(plan.objectKeywords, plan.choices);
-            a = plan.choices.isEmpty() ? new ArrayPlan(plan.items, plan.minItems, plan.maxItems) : null;
+            a = plan.choices.isEmpty() && !plan.arrayTree ? new ArrayPlan(plan.items, plan.minItems, plan.maxItems) : null;
             c = o == null ? Containers.TREE : Containers.WALK;
         } else {
             c = Containers.FREE;
         }
         this.containers = c;
+        int n = plan.needs;
+        if (plan.tree || plan.none || !plan.choices.isEmpty()) {
+            n = ANY;
+        }
+        Scalars sc;
+        SchemaNode[] alternatives = null;
+        if (n == 0 && plan.ref != null && plan.dispatches.isEmpty()) {
+            sc = Scalars.REF;
+        } else if (n == 0 && plan.ref == null && plan.dispatches.size() == 1) {
+            sc = Scalars.DISPATCH;
+            alternatives = new SchemaNode[STRING + 1];
+            for (int type : new int[] {NULL, BOOLEAN, NUMBER, STRING}) {
+                alternatives[type] = plan.dispatches.get(0).only(type == NUMBER ? NUMBER | INTEGER : type);
+            }
+        } else if (plan.ref != null || !plan.dispatches.isEmpty()) {
+            sc = Scalars.TREE;
+        } else {
+            sc = Scalars.TYPE;
+        }
+        this.needs = n;
+        this.scalars = sc;
+        this.scalarAlternatives = alternatives;
         this.object = o;
         this.array = a;
         this.objectAlternative = objectAlt;
@@ -149,6 +186,30 @@ final class StreamingNode implements SchemaNode {
                 case WALK -> isObject ? object.accepts(p) : array != null ? array.accepts(p) : matchesTree(p);
             };
         }
+        int type = switch (t) {
+            case VALUE_STRING -> STRING;
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> NUMBER;
+            case VALUE_TRUE, VALUE_FALSE -> BOOLEAN;
+            case VALUE_NULL -> NULL;
+            default -> 0;
+        };
+        if ((types & (type == NUMBER ? NUMBER | INTEGER : type)) == 0) {
+            return false;
+        }
+        return switch (scalars) {
+            case TYPE -> (needs & type) == 0 && (t != JsonToken.VALUE_NUMBER_FLOAT || (types & NUMBER) != 0) || matchesScalar(p, t);
+            case REF -> streaming(((SchemaRegistry.RefNode) ref).target()).accepts(p);
+            case DISPATCH -> {
+                SchemaNode alternative = scalarAlternatives[type];
+                yield alternative == null ? false
+                        : alternative == Dispatch.SEVERAL ? matchesScalar(p, t)
+                        : streaming(alternative).accepts(p);
+            }
+            case TREE -> matchesScalar(p, t);
+        };
+    }
+
+    private boolean matchesScalar(JsonParser p, JsonToken t) throws IOException {
         JsonNode scalar = scalar(p, t);
         return scalar != null && check.matches(scalar);
     }
@@ -194,11 +255,13 @@ final class StreamingNode implements SchemaNode {
     /** The keywords of one schema object, as far as streaming cares; filled while it is compiled. */
     static final class Plan {
         private int types = ANY;
+        private int needs;
         private boolean none;
         private boolean tree;
         private SchemaNode ref;
         private ObjectKeywords objectKeywords;
         private boolean arrayKeywords;
+        private boolean arrayTree;
         private SchemaNode items;
         private int minItems;
         private int maxItems = Integer.MAX_VALUE;
@@ -210,6 +273,14 @@ final class StreamingNode implements SchemaNode {
             types = mask;
         }
 
+        /**
+         * A keyword that checks the value of scalars of these types (a mask of the constants above; a
+         * keyword on numbers names {@code NUMBER}), not only their type.
+         */
+        void needs(int scalarTypes) {
+            needs |= scalarTypes;
+        }
+
         /** A schema no value satisfies ({@code false}). */
         void nothing() {
             none = true;
@@ -217,6 +288,7 @@ final class StreamingNode implements SchemaNode {
 
         /** {@code enum} or {@code const}: containers can only match if one of the values is one. */
         void values(List<JsonNode> values) {
+            needs = ANY;
             if (values.stream().allMatch(JsonNode::isValueNode)) {
                 none = true;
             } else {
@@ -243,6 +315,12 @@ final class StreamingNode implements SchemaNode {
         void items(SchemaNode node) {
             arrayKeywords = true;
             items = node;
+        }
+
+        /** A keyword that needs an array value as a tree ({@code uniqueItems}). */
+        void arrayTree() {
+            arrayKeywords = true;
+            arrayTree = true;
         }
 
         void minItems(int min) {

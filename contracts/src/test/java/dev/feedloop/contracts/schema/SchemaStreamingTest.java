@@ -115,7 +115,8 @@ class SchemaStreamingTest {
                    "q": {"$ref": "#/$defs/node"},
                    "r": {"type": "object", "properties": {"x": {"type": "integer"}}, "anyOf": [{"required": ["x"]}, {"required": ["y"]}]},
                    "s": {"type": ["object", "array"], "items": {"type": "integer"}, "required": ["x"]},
-                   "t": {"const": 2}
+                   "t": {"const": 2},
+                   "u": {"anyOf": [{"type": "integer", "minimum": 3}, {"type": "string", "minLength": 2}]}
                  },
                  "required": ["a"],
                  "oneOf": [{"required": ["b"]}, {"required": ["c"]}],
@@ -150,6 +151,7 @@ class SchemaStreamingTest {
                 Map.entry("r", List.of("{\"x\":1}", "{\"y\":1}", "{}", "{\"x\":\"a\"}", "{\"x\":1,\"y\":2}", "[]")),
                 Map.entry("s", List.of("{\"x\":1}", "{}", "[1,2]", "[\"a\"]", "[]", "1")),
                 Map.entry("t", List.of("2", "2.0", "3", "\"2\"")),
+                Map.entry("u", List.of("5", "\"ab\"", "5.0", "2.5", "1", "\"a\"", "null", "[]")),
                 Map.entry("zz", List.of("1")));
         Random random = new Random(20261125);
         List<String> disagreements = new ArrayList<>();
