@@ -3,19 +3,24 @@ package dev.feedloop.redactor;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * International bank account numbers: a country code of a country that uses IBANs, two check digits and the
  * country's BBAN, written together or with single spaces, of exactly that country's length and passing the
  * mod-97 check. Nothing may be glued to either end.
+ *
+ * <p>A hand-written scan, without a regex: a start is tried only where two digits (the check digits) follow two
+ * letters, and the country's length and the checksum are checked only for a start that has the IBAN shape.
  */
 final class IbanScanner implements Scanner {
     static final String TYPE = "IBAN";
 
-    private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![\\p{L}\\p{N}_])[A-Za-z]{2}\\d{2}(?:[ \\u00A0]?[A-Za-z0-9]){11,30}");
+    /** Two letters, two check digits and at least eleven more letters or digits (each after at most one space). */
+    private static final int MIN_LENGTH = 15;
+    /** The Unicode general categories of letters and numbers, as bits of {@link Character#getType(char)}. */
+    private static final int LETTER_OR_NUMBER = (1 << Character.UPPERCASE_LETTER) | (1 << Character.LOWERCASE_LETTER)
+            | (1 << Character.TITLECASE_LETTER) | (1 << Character.MODIFIER_LETTER) | (1 << Character.OTHER_LETTER)
+            | (1 << Character.DECIMAL_DIGIT_NUMBER) | (1 << Character.LETTER_NUMBER) | (1 << Character.OTHER_NUMBER);
 
     /** IBAN length by country (ISO 13616 registry). */
     private static final Map<String, Integer> LENGTHS = Map.ofEntries(
@@ -38,18 +43,51 @@ final class IbanScanner implements Scanner {
 
     @Override
     public void scan(String text, List<Candidate> out) {
-        Matcher m = CANDIDATE.matcher(text);
-        int from = 0;
-        while (from < text.length() && m.find(from)) {
-            int start = m.start();
+        int n = text.length();
+        // the check digits come third and fourth: look for two digits first, they are rarer than letters
+        for (int start = 0; start + MIN_LENGTH <= n; start++) {
+            if (!Chars.isDigit(text.charAt(start + 2)) || !candidateAt(text, start)) {
+                continue;
+            }
             int end = validEnd(text, start);
             if (end > 0) {
                 out.add(new Candidate(TYPE, start, end, Candidate.RANK_IBAN));
-                from = end;
-            } else {
-                from = start + 1;
+                start = end - 1;
             }
         }
+    }
+
+    /**
+     * Whether an IBAN-shaped run starts at {@code start}: not after a letter, number or underscore, two ASCII
+     * letters, two digits, then at least eleven ASCII letters or digits, each after at most one (no-break) space.
+     */
+    static boolean candidateAt(String text, int start) {
+        int n = text.length();
+        if (start + MIN_LENGTH > n || !isAsciiLetter(text.charAt(start)) || !isAsciiLetter(text.charAt(start + 1))
+                || !Chars.isDigit(text.charAt(start + 2)) || !Chars.isDigit(text.charAt(start + 3))) {
+            return false;
+        }
+        if (start > 0) {
+            char before = text.charAt(start - 1);
+            if (before == '_' || ((LETTER_OR_NUMBER >> Character.getType(before)) & 1) != 0) {
+                return false;
+            }
+        }
+        int k = start + 4;
+        for (int more = 0; more < MIN_LENGTH - 4; more++) {
+            if (k < n && (text.charAt(k) == ' ' || text.charAt(k) == '\u00A0')) {
+                k++;
+            }
+            if (k >= n || !Chars.isAsciiAlnum(text.charAt(k))) {
+                return false;
+            }
+            k++;
+        }
+        return true;
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
     /** The end of a valid IBAN starting at {@code start}, or -1. */
