@@ -30,8 +30,8 @@ import java.util.function.LongSupplier;
  *
  * <pre>{@code
  * mvn -q -pl plugins/redactor -am install -DskipTests
- * java -cp plugins/redactor/target/classes:$HOME/.m2/repository/dev/feedloop/feedloop-contracts/0.1.0-SNAPSHOT/feedloop-contracts-0.1.0-SNAPSHOT.jar \
- *     dev.feedloop.redactor.bench.RedactBench 12
+ * CONTRACTS=$HOME/.m2/repository/dev/feedloop/feedloop-contracts/0.1.0-SNAPSHOT/feedloop-contracts-0.1.0-SNAPSHOT.jar
+ * java -cp plugins/redactor/target/classes:$CONTRACTS dev.feedloop.redactor.bench.RedactBench 12
  * }</pre>
  */
 public final class RedactBench {
@@ -108,7 +108,8 @@ public final class RedactBench {
             "Please wire the refund to IBAN DE89 3704 0044 0532 0130 00 (Max Mustermann).",
             "export OPENAI_API_KEY=sk-proj-4fQk2LmN8pRt6VwXy0Zb3CdEfGh",
             "db: host=10.20.30.40 user=app password=Tr0ub4dor&3 sslmode=require",
-            "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0"
+                    + ".dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
             "Ruf mich an unter 030 1234567 oder schreib an lena.schmidt@beispiel.de",
             "IPv6 peer fe80::1ff:fe23:4567:890a dropped the session; retrying via 2001:db8::8a2e:370:7334.",
             "My AWS key is AKIAIOSFODNN7EXAMPLE and the GitHub token ghp_abcdefghijklmnopqrstuvwxyz0123456789.",
