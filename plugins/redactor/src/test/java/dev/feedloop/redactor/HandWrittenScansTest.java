@@ -81,6 +81,42 @@ class HandWrittenScansTest {
         assertThat(starts).as("IBAN-shaped starts among the random strings").isGreaterThan(20);
     }
 
+    @Test
+    void aCardChainIsDigitGroupsJoinedBySingleSpacesOrHyphens() {
+        assertThat(CardScanner.chainEnd("4111 1111-1111 1111, ok", 0)).isEqualTo(19);
+        assertThat(CardScanner.chainEnd("4111  1111", 0)).isEqualTo(4);
+        assertThat(CardScanner.chainEnd("12 34 x", 0)).isEqualTo(5);
+        assertThat(CardScanner.chainEnd("12-", 0)).isEqualTo(2);
+    }
+
+    @Test
+    void aPhoneStretchRunsOverDigitsSpacesParenthesesAndSeparators() {
+        assertThat(PhoneScanner.stretchEnd("+49 (0)89 1234-56/78. Tel", 1)).isEqualTo(22);
+        assertThat(PhoneScanner.stretchEnd("call 030\u00A01234567", 5)).isEqualTo(16);
+        assertThat(PhoneScanner.stretchEnd("12ab", 0)).isEqualTo(2);
+    }
+
+    @Test
+    void everyPhoneFoundLiesInAStretchWithAtLeastEightDigits() {
+        Random rnd = new Random(8);
+        PhoneScanner scanner = new PhoneScanner();
+        int phones = 0;
+        for (int i = 0; i < STRINGS; i++) {
+            String text = random(rnd, new String[] {"0", "030", "1234", "567", "12", "+", "+1", "+49 ", "(0)", "(", ")",
+                " ", " ", "-", ".", "/", "x", "call ", "order "}, 16);
+            List<Candidate> found = new ArrayList<>();
+            scanner.scan(text, found);
+            for (Candidate c : found) {
+                int body = text.charAt(c.start()) == '+' ? c.start() + 1 : c.start();
+                assertThat(PhoneScanner.stretchEnd(text, body)).as(text).isGreaterThanOrEqualTo(c.end());
+                assertThat(text.substring(c.start(), c.end()).chars().filter(Character::isDigit).count()).as(text)
+                        .isGreaterThanOrEqualTo(8);
+            }
+            phones += found.size();
+        }
+        assertThat(phones).as("phone numbers among the random strings").isGreaterThan(100);
+    }
+
     /** Up to {@code maxTokens} random tokens, end to end. */
     static String random(Random rnd, String[] tokens, int maxTokens) {
         int n = rnd.nextInt(maxTokens + 1);
