@@ -1,6 +1,7 @@
 package dev.feedloop.redactor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -13,11 +14,13 @@ import java.util.Map;
  *
  * <p>Each literal belongs to a numbered set and is matched either exactly or lower-cased: a lower-case literal
  * occurs where {@link Character#toLowerCase(char)} of each UTF-16 unit of the text equals the literal's unit, so
- * offsets are those of the original text and nothing is allocated for a lower-cased copy. Where two ASCII
- * characters start the text at a position, one lookup in a table of the literals' first two characters (with
- * {@code 0x20} set, which is lower case for letters) rules most positions out; elsewhere, and where the pair is in
- * the table, the literals that may start at that character are compared one by one. Every literal is at least two
- * characters long. Immutable and thread-safe.
+ * offsets are those of the original text and nothing is allocated for a lower-cased copy.
+ *
+ * <p>Every literal is at least two characters long. Where two ASCII characters start the text at a position, one
+ * lookup in a bit table of the literals' first two characters (each with {@code 0x20} set, which is lower case for
+ * letters) rules most positions out, and the literals that start with that pair are compared one by one; where
+ * either character is not ASCII, the literals that may start at the first character are. Immutable and
+ * thread-safe.
  */
 final class Anchors {
     /**
@@ -38,10 +41,11 @@ final class Anchors {
     private static final int ASCII = 128;
     private static final int CASE_BIT = 0x20;
 
+    private final int sets;
     /** One bit per pair of ASCII characters (each with {@link #CASE_BIT} set): whether some literal starts so. */
     private final long[] pairs = new long[ASCII * ASCII / Long.SIZE];
-
-    private final int sets;
+    /** The literals that start with each pair of ASCII characters (each with {@link #CASE_BIT} set). */
+    private final Literal[][] byPair = new Literal[ASCII * ASCII][];
     /** The literals that may start at each ASCII character. */
     private final Literal[][] ascii = new Literal[ASCII][];
     /** The literals that may start at each other character, for the characters where some may. */
@@ -60,6 +64,9 @@ final class Anchors {
             if (first < ASCII && second < ASCII) {
                 int pair = pair(first, second);
                 pairs[pair >>> 6] |= 1L << pair;
+                Literal[] bucket = byPair[pair] == null ? new Literal[0] : byPair[pair];
+                byPair[pair] = Arrays.copyOf(bucket, bucket.length + 1);
+                byPair[pair][bucket.length] = l;
             }
             (l.lowerCase() ? lower : exact).computeIfAbsent(l.text().charAt(0), c -> new ArrayList<>()).add(l);
         }
@@ -95,28 +102,46 @@ final class Anchors {
         for (int s = 0; s < sets; s++) {
             starts[s] = new BitSet();
         }
-        int n = text.length();
-        char next = n == 0 ? 0 : text.charAt(0);
-        for (int at = 0; at + 1 < n; at++) {
-            char c = next;
-            next = text.charAt(at + 1);
+        for (int at = nextCandidate(text, 0); at >= 0; at = nextCandidate(text, at + 1)) {
+            char c = text.charAt(at);
+            char next = text.charAt(at + 1);
+            Literal[] bucket;
             if ((c | next) < ASCII) {
-                int pair = pair(c, next);
-                if ((pairs[pair >>> 6] & (1L << pair)) == 0) {
-                    continue; // no literal starts with these two characters, in any case
-                }
+                bucket = byPair[pair(c, next)];
+            } else {
+                bucket = c < ASCII ? ascii[c] : (otherBits[c >>> 6] & (1L << c)) == 0 ? null : others.get(c);
             }
-            Literal[] bucket = c < ASCII ? ascii[c] : (otherBits[c >>> 6] & (1L << c)) == 0 ? null : others.get(c);
             if (bucket == null) {
                 continue;
             }
             for (Literal l : bucket) {
-                if (!starts[l.set()].get(at) && occursAt(text, at, l)) {
+                if (occursAt(text, at, l)) {
                     starts[l.set()].set(at);
                 }
             }
         }
         return starts;
+    }
+
+    /**
+     * The first position from {@code from} where a literal may start: a pair of ASCII characters in the table, or a
+     * pair with a character outside ASCII; -1 if there is none before the last character.
+     */
+    private int nextCandidate(String text, int from) {
+        long[] table = pairs;
+        int last = text.length() - 1;
+        for (int at = from; at < last; at++) {
+            char c = text.charAt(at);
+            char next = text.charAt(at + 1);
+            if ((c | next) >= ASCII) {
+                return at;
+            }
+            int pair = pair(c, next);
+            if ((table[pair >>> 6] & (1L << pair)) != 0) {
+                return at;
+            }
+        }
+        return -1;
     }
 
     /** The index of two ASCII characters in {@link #pairs}, each with {@link #CASE_BIT} set. */
