@@ -28,7 +28,7 @@ final class EmailScanner implements Scanner {
             "\\d{1,2}(?:\\.\\d)?x\\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico)", Pattern.CASE_INSENSITIVE);
 
     @Override
-    public void scan(String text, List<Candidate> out) {
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
         Matcher m = EMAIL.matcher(text).useTransparentBounds(true);
         int from = 0;
         for (int at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {

@@ -9,8 +9,9 @@ import java.util.Map;
  * country's BBAN, written together or with single spaces, of exactly that country's length and passing the
  * mod-97 check. Nothing may be glued to either end.
  *
- * <p>A hand-written scan, without a regex: a start is tried only where two digits (the check digits) follow two
- * letters, and the country's length and the checksum are checked only for a start that has the IBAN shape.
+ * <p>A hand-written scan, without a regex: a start is tried only two characters before a run of two or more digits
+ * (the check digits) found by {@link DigitRuns}, and the country's length and the checksum are checked only for a
+ * start that has the IBAN shape.
  */
 final class IbanScanner implements Scanner {
     static final String TYPE = "IBAN";
@@ -42,17 +43,18 @@ final class IbanScanner implements Scanner {
             Map.entry("VG", 24), Map.entry("XK", 20));
 
     @Override
-    public void scan(String text, List<Candidate> out) {
-        int n = text.length();
-        // the check digits come third and fourth: look for two digits first, they are rarer than letters
-        for (int start = 0; start + MIN_LENGTH <= n; start++) {
-            if (!Chars.isDigit(text.charAt(start + 2)) || !candidateAt(text, start)) {
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        // the check digits come third and fourth, so a start is two characters before a run of two or more digits
+        int from = 0;
+        for (int r = 0; r < digits.size(); r++) {
+            int start = digits.start(r) - 2;
+            if (start < from || digits.length(r) < 2 || !candidateAt(text, start)) {
                 continue;
             }
             int end = validEnd(text, start);
             if (end > 0) {
                 out.add(new Candidate(TYPE, start, end, Candidate.RANK_IBAN));
-                start = end - 1;
+                from = end;
             }
         }
     }

@@ -20,7 +20,7 @@ final class Ipv4Scanner implements Scanner {
             List.of("version", "ver", "v", "build", "release", "firmware", "fw", "kernel", "patch"), 10);
 
     @Override
-    public void scan(String text, List<Candidate> out) {
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
         int from = 0;
         for (int dot = text.indexOf('.'); dot >= 0; dot = text.indexOf('.', dot + 1)) {
             int s = dot;

@@ -20,7 +20,7 @@ final class Ipv6Scanner implements Scanner {
     private static final int MAX_LENGTH = 45;
 
     @Override
-    public void scan(String text, List<Candidate> out) {
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
         // only a run with a colon can be an address: find the colons, then the run around each
         int colon = text.indexOf(':');
         while (colon >= 0) {

@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most fifteen digits, never glued to
  * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken. If none
  * does, the next candidate may start at the candidate's second group, so a number is also found after a long run
- * of other numbers, and each group is tried as a start at most once. The regex runs only where the stretch of
- * digits, spaces, parentheses and separators that follows holds at least eight digits, the fewest any valid
- * number has. The rules:
+ * of other numbers, and each group is tried as a start at most once. The regex runs only at the start of a digit
+ * run ({@link DigitRuns}) or a '+' or '(' just before one, and only where the stretch of digits, spaces,
+ * parentheses and separators that follows holds at least eight digits, the fewest any valid number has. The
+ * rules:
  *
  * <ul>
  *   <li><b>International</b> ({@code +} or {@code 00} prefix): 8..15 digits after the prefix, one-digit groups only
@@ -38,7 +39,7 @@ final class PhoneScanner implements Scanner {
 
     private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,15})";
     private static final String SEP = "(?:[ \\u00A0]?[\\-./][ \\u00A0]?|[ \\u00A0]|(?<=\\))|(?=\\())";
-    private static final Pattern CANDIDATE = Pattern.compile(
+    static final Pattern CANDIDATE = Pattern.compile(
             "(?<![\\w+\\-.,/#$€£¥@%])(\\+[ \\u00A0]?)?" + GROUP + "(?:" + SEP + GROUP + "){0,7}"
                     + "(?![\\w@%]|[\\-.,/]\\d)");
 
@@ -101,33 +102,37 @@ final class PhoneScanner implements Scanner {
         }
     }
 
-    @Override
-    public void scan(String text, List<Candidate> out) {
-        Matcher m = null;
-        int n = text.length();
-        int from = 0;
-        int stretchEnd = 0;
-        boolean enoughDigits = false;
-        for (int at = 0; at < n; at++) {
-            char c = text.charAt(at);
-            // a candidate starts with '+', '(' or the first digit of a run; try the pattern only there
-            boolean runStart = Chars.isDigit(c) && (at == 0 || !Chars.isDigit(text.charAt(at - 1)));
-            boolean start = c == '+' || c == '(' || runStart;
-            if (!start || at < from) {
-                continue;
+    /** One scan of one text: where the next candidate may start, and the last stretch of candidate characters. */
+    private static final class Search {
+        private final String text;
+        private final List<Candidate> out;
+        private Matcher m;
+        private int from;
+        private int stretchEnd;
+        private boolean enoughDigits;
+
+        Search(String text, List<Candidate> out) {
+            this.text = text;
+            this.out = out;
+        }
+
+        /** Tries a candidate at {@code at}, a '+', a '(' or the first digit of a run. */
+        void tryAt(int at) {
+            if (at < from) {
+                return;
             }
-            // and only if the characters a candidate may hold from there on hold enough digits for a number
-            int body = c == '+' ? at + 1 : at;
+            // only if the characters a candidate may hold from there on hold enough digits for a number
+            int body = text.charAt(at) == '+' ? at + 1 : at;
             if (body >= stretchEnd) {
                 stretchEnd = stretchEnd(text, body);
                 enoughDigits = digits(text, body, stretchEnd) >= MIN_DIGITS;
             }
             if (!enoughDigits) {
-                continue;
+                return;
             }
             m = m == null ? CANDIDATE.matcher(text).useTransparentBounds(true) : m;
-            if (!m.region(at, n).lookingAt()) {
-                continue;
+            if (!m.region(at, text.length()).lookingAt()) {
+                return;
             }
             int bodyStart = m.group(1) == null ? m.start() : m.end(1);
             List<Group> groups = groups(text, bodyStart, m.end());
@@ -139,6 +144,28 @@ final class PhoneScanner implements Scanner {
                 // the window of eight groups may have cut a number short: try again from the next group
                 from = groups.get(0).end();
             }
+        }
+    }
+
+    @Override
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        if (digits.digits() < MIN_DIGITS) {
+            return;
+        }
+        Search search = new Search(text, out);
+        int next = 0; // the first position not looked at yet
+        for (int r = 0; r < digits.size(); r++) {
+            int runStart = digits.start(r);
+            // a candidate starts with the first digit of a run, or with a '+' or '(' at most three characters
+            // before one ("(0", "+4", "+ 4", "+(0", "+ (0"): the pattern cannot match at a '+' or '(' farther away
+            for (int at = Math.max(next, runStart - 3); at < runStart; at++) {
+                char c = text.charAt(at);
+                if (c == '+' || c == '(') {
+                    search.tryAt(at);
+                }
+            }
+            search.tryAt(runStart);
+            next = runStart + 1;
         }
     }
 

@@ -135,7 +135,7 @@ final class SecretScanner implements Scanner {
             "correct", "expired", "missing", "set", "provided", "changed", "reset");
 
     @Override
-    public void scan(String text, List<Candidate> out) {
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
         BitSet[] anchors = ANCHORS.find(text);
         scanTokens(text, anchors[TOKEN_ANCHORS], out);
         scanPem(text, out);

@@ -82,18 +82,36 @@ class HandWrittenScansTest {
     }
 
     @Test
-    void aCardChainIsDigitGroupsJoinedBySingleSpacesOrHyphens() {
-        assertThat(CardScanner.chainEnd("4111 1111-1111 1111, ok", 0)).isEqualTo(19);
-        assertThat(CardScanner.chainEnd("4111  1111", 0)).isEqualTo(4);
-        assertThat(CardScanner.chainEnd("12 34 x", 0)).isEqualTo(5);
-        assertThat(CardScanner.chainEnd("12-", 0)).isEqualTo(2);
-    }
-
-    @Test
     void aPhoneStretchRunsOverDigitsSpacesParenthesesAndSeparators() {
         assertThat(PhoneScanner.stretchEnd("+49 (0)89 1234-56/78. Tel", 1)).isEqualTo(22);
         assertThat(PhoneScanner.stretchEnd("call 030\u00A01234567", 5)).isEqualTo(16);
         assertThat(PhoneScanner.stretchEnd("12ab", 0)).isEqualTo(2);
+    }
+
+    @Test
+    void thePhonePatternMatchesOnlyAtADigitRunOrAPlusOrParenthesisAtMostThreeBeforeOne() {
+        Random rnd = new Random(3);
+        Matcher m = PhoneScanner.CANDIDATE.matcher("").useTransparentBounds(true);
+        int matches = 0;
+        for (int i = 0; i < STRINGS; i++) {
+            String text = random(rnd, new String[] {"0", "12", "+", "+", "(", "(", ")", " ", "\u00A0", "-", ".", "/",
+                "x", "#"}, 12);
+            DigitRuns runs = DigitRuns.of(text);
+            m.reset(text);
+            for (int at = 0; at < text.length(); at++) {
+                if (!m.region(at, text.length()).lookingAt()) {
+                    continue;
+                }
+                matches++;
+                boolean nearRun = false;
+                for (int r = 0; r < runs.size(); r++) {
+                    nearRun |= at == runs.start(r) || (at < runs.start(r) && at >= runs.start(r) - 3
+                            && (text.charAt(at) == '+' || text.charAt(at) == '('));
+                }
+                assertThat(nearRun).as("'%s' at %d", text, at).isTrue();
+            }
+        }
+        assertThat(matches).as("places where the phone pattern matched").isGreaterThan(1000);
     }
 
     @Test
