@@ -8,11 +8,13 @@ import java.util.List;
  * separator (space or hyphen), starting with 2..6 (the major networks' ranges) and passing the Luhn check. A digit
  * run that fails Luhn is not a card, and nor is a longer run of digits that merely contains a Luhn-valid part.
  *
- * <p>A hand-written scan splits the text into chains of digit groups joined by single spaces or hyphens, and takes
- * from each chain, left to right, the longest runs of whole groups that are valid card numbers; so a card is found
- * also right after other numbers ({@code +1 415 555 0100 4057 8308 6271 4973}). Each start is tried against at
- * most 19 groups, which keeps the scan linear however long a chain is. A chain must not continue a word, a
- * decimal or a path ({@code x4057...}, {@code 3.1415...}, {@code /4057...}) at its start, nor at its end.
+ * <p>A hand-written scan joins the text's digit runs ({@link DigitRuns}) into chains of digit groups joined by
+ * single spaces or hyphens, and takes from each chain, left to right, the longest runs of whole groups that are
+ * valid card numbers; so a card is found also right after other numbers ({@code +1 415 555 0100 4057 8308 6271
+ * 4973}). Each start is tried against at most 19 groups, which keeps the scan linear however long a chain is. A
+ * chain must not continue a word, a decimal or a path ({@code x4057...}, {@code 3.1415...}, {@code /4057...}) at
+ * its start, nor at its end. A chain with fewer than 13 digits in all (or a text with fewer) is skipped before its
+ * groups are looked at.
  */
 final class CardScanner implements Scanner {
     static final String TYPE = "CARD";
@@ -21,33 +23,29 @@ final class CardScanner implements Scanner {
     private static final int MAX_DIGITS = 19;
 
     @Override
-    public void scan(String text, List<Candidate> out) {
-        int n = text.length();
-        List<int[]> groups = new ArrayList<>();
-        int k = 0;
-        while (k < n) {
-            if (!Chars.isDigit(text.charAt(k))) {
-                k++;
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        if (digits.digits() < MIN_DIGITS) {
+            return;
+        }
+        List<int[]> groups = null;
+        for (int r = 0; r < digits.size(); r++) {
+            // a chain of digit groups joined by single spaces or hyphens; most chains are too short to hold a card
+            int first = r;
+            int chainDigits = digits.length(r);
+            while (r + 1 < digits.size() && digits.start(r + 1) == digits.end(r) + 1
+                    && (text.charAt(digits.end(r)) == ' ' || text.charAt(digits.end(r)) == '-')) {
+                r++;
+                chainDigits += digits.length(r);
+            }
+            if (chainDigits < MIN_DIGITS) {
                 continue;
             }
-            // a chain of digit groups joined by single spaces or hyphens
+            groups = groups == null ? new ArrayList<>() : groups;
             groups.clear();
-            int end = k;
-            while (true) {
-                int s = end;
-                while (end < n && Chars.isDigit(text.charAt(end))) {
-                    end++;
-                }
-                groups.add(new int[] {s, end});
-                if (end + 1 < n && (text.charAt(end) == ' ' || text.charAt(end) == '-')
-                        && Chars.isDigit(text.charAt(end + 1))) {
-                    end++;
-                } else {
-                    break;
-                }
+            for (int k = first; k <= r; k++) {
+                groups.add(new int[] {digits.start(k), digits.end(k)});
             }
             scanChain(text, groups, out);
-            k = end;
         }
     }
 

@@ -106,7 +106,15 @@ final class Context {
         for (int k = 0; k < 2 && i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\u00A0'); k++) {
             i++;
         }
+        if (i >= text.length()) {
+            return false;
+        }
+        char next = text.charAt(i);
         for (String word : words) {
+            char first = word.charAt(0);
+            if (next < 128 && first < 128 && (next | 0x20) != (first | 0x20)) {
+                continue; // two ASCII characters that differ even ignoring case: no need to compare further
+            }
             if (text.regionMatches(true, i, word, 0, word.length())) {
                 int end = i + word.length();
                 if (!Chars.needsBoundary(word.charAt(word.length() - 1)) || !Chars.wordAt(text, end)) {

@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
  * dropped. <b>Deny list.</b> Each term is found case-insensitively as a whole word (a term that starts or ends
  * with a letter or digit must not continue a word there) and redacted as {@code DENY}.
  *
- * <p><b>Cost.</b> Linear in the text: each scanner is linear (see {@link Scanner}), the allow and deny lists are
- * one Aho-Corasick pass each, and resolution is {@code O(k log k)} in the number of candidates. Nothing blocks
- * and nothing is shared between calls, so it is safe on an event loop and from many threads at once.
+ * <p><b>Cost.</b> Linear in the text: the digit runs are found once for all scanners ({@link DigitRuns}), each
+ * scanner is linear (see {@link Scanner}), the allow and deny lists are one Aho-Corasick pass each, and resolution
+ * is {@code O(k log k)} in the number of candidates. Nothing blocks and nothing is shared between calls, so it is
+ * safe on an event loop and from many threads at once.
  */
 final class DefaultRedactor implements Redactor {
     /** The placeholder type of deny-list terms. */
@@ -61,8 +62,9 @@ final class DefaultRedactor implements Redactor {
             return Redaction.clean(text);
         }
         List<Candidate> candidates = new ArrayList<>();
+        DigitRuns digits = DigitRuns.of(text);
         for (Scanner scanner : scanners) {
-            scanner.scan(text, candidates);
+            scanner.scan(text, digits, candidates);
         }
         deny.forEach(text, (start, end) -> {
             if (wholeWord(text, start, end)) {

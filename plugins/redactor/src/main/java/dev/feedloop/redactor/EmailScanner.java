@@ -28,12 +28,16 @@ final class EmailScanner implements Scanner {
             "\\d{1,2}(?:\\.\\d)?x\\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico)", Pattern.CASE_INSENSITIVE);
 
     @Override
-    public void scan(String text, List<Candidate> out) {
-        Matcher m = EMAIL.matcher(text).useTransparentBounds(true);
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        Matcher m = null;
         int from = 0;
         for (int at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
             int start = localStart(text, at);
-            if (start < from || start == at || !m.region(start, text.length()).lookingAt() || m.end(1) != at) {
+            if (start < from || start == at) {
+                continue;
+            }
+            m = m == null ? EMAIL.matcher(text).useTransparentBounds(true) : m;
+            if (!m.region(start, text.length()).lookingAt() || m.end(1) != at) {
                 continue;
             }
             from = m.end();

@@ -3,19 +3,25 @@ package dev.feedloop.redactor;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * International bank account numbers: a country code of a country that uses IBANs, two check digits and the
  * country's BBAN, written together or with single spaces, of exactly that country's length and passing the
  * mod-97 check. Nothing may be glued to either end.
+ *
+ * <p>A hand-written scan, without a regex: a start is tried only two characters before a run of two or more digits
+ * (the check digits) found by {@link DigitRuns}, and the country's length and the checksum are checked only for a
+ * start that has the IBAN shape.
  */
 final class IbanScanner implements Scanner {
     static final String TYPE = "IBAN";
 
-    private static final Pattern CANDIDATE = Pattern.compile(
-            "(?<![\\p{L}\\p{N}_])[A-Za-z]{2}\\d{2}(?:[ \\u00A0]?[A-Za-z0-9]){11,30}");
+    /** Two letters, two check digits and at least eleven more letters or digits (each after at most one space). */
+    private static final int MIN_LENGTH = 15;
+    /** The Unicode general categories of letters and numbers, as bits of {@link Character#getType(char)}. */
+    private static final int LETTER_OR_NUMBER = (1 << Character.UPPERCASE_LETTER) | (1 << Character.LOWERCASE_LETTER)
+            | (1 << Character.TITLECASE_LETTER) | (1 << Character.MODIFIER_LETTER) | (1 << Character.OTHER_LETTER)
+            | (1 << Character.DECIMAL_DIGIT_NUMBER) | (1 << Character.LETTER_NUMBER) | (1 << Character.OTHER_NUMBER);
 
     /** IBAN length by country (ISO 13616 registry). */
     private static final Map<String, Integer> LENGTHS = Map.ofEntries(
@@ -37,19 +43,53 @@ final class IbanScanner implements Scanner {
             Map.entry("VG", 24), Map.entry("XK", 20));
 
     @Override
-    public void scan(String text, List<Candidate> out) {
-        Matcher m = CANDIDATE.matcher(text);
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        // the check digits come third and fourth, so a start is two characters before a run of two or more digits
         int from = 0;
-        while (from < text.length() && m.find(from)) {
-            int start = m.start();
+        for (int r = 0; r < digits.size(); r++) {
+            int start = digits.start(r) - 2;
+            if (start < from || digits.length(r) < 2 || !candidateAt(text, start)) {
+                continue;
+            }
             int end = validEnd(text, start);
             if (end > 0) {
                 out.add(new Candidate(TYPE, start, end, Candidate.RANK_IBAN));
                 from = end;
-            } else {
-                from = start + 1;
             }
         }
+    }
+
+    /**
+     * Whether an IBAN-shaped run starts at {@code start}: not after a letter, number or underscore, two ASCII
+     * letters, two digits, then at least eleven ASCII letters or digits, each after at most one (no-break) space.
+     */
+    static boolean candidateAt(String text, int start) {
+        int n = text.length();
+        if (start + MIN_LENGTH > n || !isAsciiLetter(text.charAt(start)) || !isAsciiLetter(text.charAt(start + 1))
+                || !Chars.isDigit(text.charAt(start + 2)) || !Chars.isDigit(text.charAt(start + 3))) {
+            return false;
+        }
+        if (start > 0) {
+            char before = text.charAt(start - 1);
+            if (before == '_' || ((LETTER_OR_NUMBER >> Character.getType(before)) & 1) != 0) {
+                return false;
+            }
+        }
+        int k = start + 4;
+        for (int more = 0; more < MIN_LENGTH - 4; more++) {
+            if (k < n && (text.charAt(k) == ' ' || text.charAt(k) == '\u00A0')) {
+                k++;
+            }
+            if (k >= n || !Chars.isAsciiAlnum(text.charAt(k))) {
+                return false;
+            }
+            k++;
+        }
+        return true;
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
     /** The end of a valid IBAN starting at {@code start}, or -1. */

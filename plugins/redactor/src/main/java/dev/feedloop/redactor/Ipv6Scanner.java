@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * IPv6 addresses: eight groups of one to four hex digits, or fewer with one {@code ::}, optionally ending in an
  * embedded IPv4 address ({@code ::ffff:192.0.2.1}). Found by a hand-written scan over runs of hex digits, colons
- * and dots, so it is linear without any regex; each run is validated as a whole (after dropping a trailing
- * sentence dot or colon).
+ * and dots, so it is linear without any regex; only runs that hold a colon are looked at (found from each colon),
+ * and each is validated as a whole (after dropping a trailing sentence dot or colon).
  *
  * <p>To keep times ({@code 12:30:45}), MAC addresses and C++/Rust paths out, a run must not touch a word
  * character on either side, must parse completely, and must contain at least one decimal digit (so hex words like
@@ -20,33 +20,36 @@ final class Ipv6Scanner implements Scanner {
     private static final int MAX_LENGTH = 45;
 
     @Override
-    public void scan(String text, List<Candidate> out) {
-        int n = text.length();
-        if (text.indexOf(':') < 0) {
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        // only a run with a colon can be an address: find the colons, then the run around each
+        int colon = text.indexOf(':');
+        while (colon >= 0) {
+            int start = colon;
+            while (start > 0 && isRunChar(text.charAt(start - 1))) {
+                start--;
+            }
+            int end = colon;
+            while (end < text.length() && isRunChar(text.charAt(end))) {
+                end++;
+            }
+            colon = text.indexOf(':', end);
+            scanRun(text, start, end, out);
+        }
+    }
+
+    /** Adds the maximal run of address characters {@code [start, end)} if it is an address. */
+    private static void scanRun(String text, int start, int runEnd, List<Candidate> out) {
+        int end = runEnd;
+        if (end - start > MAX_LENGTH + 1 || Chars.wordBefore(text, start) || Chars.wordAt(text, end)) {
             return;
         }
-        int i = 0;
-        while (i < n) {
-            if (!isRunChar(text.charAt(i))) {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < n && isRunChar(text.charAt(i))) {
-                i++;
-            }
-            int end = i;
-            if (end - start > MAX_LENGTH + 1 || Chars.wordBefore(text, start) || Chars.wordAt(text, end)) {
-                continue;
-            }
-            // a sentence may end right after the address: "reach it at fe80::1." or "fe80::1: it answers"
-            while (end > start && (text.charAt(end - 1) == '.'
-                    || (text.charAt(end - 1) == ':' && (end - 2 < start || text.charAt(end - 2) != ':')))) {
-                end--;
-            }
-            if (end - start >= 3 && end - start <= MAX_LENGTH && isIpv6(text, start, end)) {
-                out.add(new Candidate(TYPE, start, end, Candidate.RANK_IPV6));
-            }
+        // a sentence may end right after the address: "reach it at fe80::1." or "fe80::1: it answers"
+        while (end > start && (text.charAt(end - 1) == '.'
+                || (text.charAt(end - 1) == ':' && (end - 2 < start || text.charAt(end - 2) != ':')))) {
+            end--;
+        }
+        if (end - start >= 3 && end - start <= MAX_LENGTH && isIpv6(text, start, end)) {
+            out.add(new Candidate(TYPE, start, end, Candidate.RANK_IPV6));
         }
     }
 

@@ -12,7 +12,10 @@ import java.util.regex.Pattern;
  * <p>A regex finds phone-shaped candidates (bounded: at most eight groups of at most fifteen digits, never glued to
  * a word, a decimal or a path); then the longest run of whole groups that passes these rules is taken. If none
  * does, the next candidate may start at the candidate's second group, so a number is also found after a long run
- * of other numbers, and each group is tried as a start at most once:
+ * of other numbers, and each group is tried as a start at most once. The regex runs only at the start of a digit
+ * run ({@link DigitRuns}) or a '+' or '(' just before one, and only where the stretch of digits, spaces,
+ * parentheses and separators that follows holds at least eight digits, the fewest any valid number has. The
+ * rules:
  *
  * <ul>
  *   <li><b>International</b> ({@code +} or {@code 00} prefix): 8..15 digits after the prefix, one-digit groups only
@@ -36,7 +39,7 @@ final class PhoneScanner implements Scanner {
 
     private static final String GROUP = "(?:\\(\\d{1,5}\\)|\\d{1,15})";
     private static final String SEP = "(?:[ \\u00A0]?[\\-./][ \\u00A0]?|[ \\u00A0]|(?<=\\))|(?=\\())";
-    private static final Pattern CANDIDATE = Pattern.compile(
+    static final Pattern CANDIDATE = Pattern.compile(
             "(?<![\\w+\\-.,/#$€£¥@%])(\\+[ \\u00A0]?)?" + GROUP + "(?:" + SEP + GROUP + "){0,7}"
                     + "(?![\\w@%]|[\\-.,/]\\d)");
 
@@ -66,6 +69,8 @@ final class PhoneScanner implements Scanner {
             "ms", "users", "tokens", "people", "habitants", "einwohner", "views", "downloads", "times", "%", "rows",
             "bytes", "items", "records", "requests");
     private static final Context CONTEXT = new Context(POSITIVE, NEGATIVE, 32);
+    /** The fewest digits of a valid number, national or international; fewer cannot make one. */
+    private static final int MIN_DIGITS = 8;
 
     /** The keyword context before one start position, looked up at most once per candidate and start. */
     private static final class ContextAt {
@@ -97,18 +102,37 @@ final class PhoneScanner implements Scanner {
         }
     }
 
-    @Override
-    public void scan(String text, List<Candidate> out) {
-        Matcher m = CANDIDATE.matcher(text).useTransparentBounds(true);
-        int n = text.length();
-        int from = 0;
-        for (int at = 0; at < n; at++) {
-            char c = text.charAt(at);
-            // a candidate starts with '+', '(' or the first digit of a run; try the pattern only there
-            boolean runStart = Chars.isDigit(c) && (at == 0 || !Chars.isDigit(text.charAt(at - 1)));
-            boolean start = c == '+' || c == '(' || runStart;
-            if (!start || at < from || !m.region(at, n).lookingAt()) {
-                continue;
+    /** One scan of one text: where the next candidate may start, and the last stretch of candidate characters. */
+    private static final class Search {
+        private final String text;
+        private final List<Candidate> out;
+        private Matcher m;
+        private int from;
+        private int stretchEnd;
+        private boolean enoughDigits;
+
+        Search(String text, List<Candidate> out) {
+            this.text = text;
+            this.out = out;
+        }
+
+        /** Tries a candidate at {@code at}, a '+', a '(' or the first digit of a run. */
+        void tryAt(int at) {
+            if (at < from) {
+                return;
+            }
+            // only if the characters a candidate may hold from there on hold enough digits for a number
+            int body = text.charAt(at) == '+' ? at + 1 : at;
+            if (body >= stretchEnd) {
+                stretchEnd = stretchEnd(text, body);
+                enoughDigits = digits(text, body, stretchEnd) >= MIN_DIGITS;
+            }
+            if (!enoughDigits) {
+                return;
+            }
+            m = m == null ? CANDIDATE.matcher(text).useTransparentBounds(true) : m;
+            if (!m.region(at, text.length()).lookingAt()) {
+                return;
             }
             int bodyStart = m.group(1) == null ? m.start() : m.end(1);
             List<Group> groups = groups(text, bodyStart, m.end());
@@ -121,6 +145,53 @@ final class PhoneScanner implements Scanner {
                 from = groups.get(0).end();
             }
         }
+    }
+
+    @Override
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        if (digits.digits() < MIN_DIGITS) {
+            return;
+        }
+        Search search = new Search(text, out);
+        int next = 0; // the first position not looked at yet
+        for (int r = 0; r < digits.size(); r++) {
+            int runStart = digits.start(r);
+            // a candidate starts with the first digit of a run, or with a '+' or '(' at most three characters
+            // before one ("(0", "+4", "+ 4", "+(0", "+ (0"): the pattern cannot match at a '+' or '(' farther away
+            for (int at = Math.max(next, runStart - 3); at < runStart; at++) {
+                char c = text.charAt(at);
+                if (c == '+' || c == '(') {
+                    search.tryAt(at);
+                }
+            }
+            search.tryAt(runStart);
+            next = runStart + 1;
+        }
+    }
+
+    /**
+     * The end of the stretch from {@code start} of the only characters a candidate holds after its '+': digits,
+     * parentheses, spaces and the separators {@code - . /}.
+     */
+    static int stretchEnd(String text, int start) {
+        int k = start;
+        while (k < text.length() && isCandidateChar(text.charAt(k))) {
+            k++;
+        }
+        return k;
+    }
+
+    private static boolean isCandidateChar(char c) {
+        return Chars.isDigit(c) || c == ' ' || c == '\u00A0' || c == '-' || c == '.' || c == '/' || c == '('
+                || c == ')';
+    }
+
+    private static int digits(String text, int start, int end) {
+        int digits = 0;
+        for (int k = start; k < end; k++) {
+            digits += Chars.isDigit(text.charAt(k)) ? 1 : 0;
+        }
+        return digits;
     }
 
     private static List<Group> groups(String text, int start, int end) {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * API keys, tokens, private keys and passwords:
@@ -48,7 +49,7 @@ final class SecretScanner implements Scanner {
             "(?<![\\w\\-.])eyJ[A-Za-z0-9_\\-]{2,4096}\\.eyJ[A-Za-z0-9_\\-]{2,8192}\\.[A-Za-z0-9_\\-]{0,4096}"
                     + "(?![\\w\\-])"));
 
-    private static final Pattern URL_PASSWORD = Pattern.compile(
+    static final Pattern URL_PASSWORD = Pattern.compile(
             "(?<![\\w+.\\-])[A-Za-z][A-Za-z0-9+.\\-]{1,20}://[^\\s/:@]{0,64}:([^\\s/@]{1,128})@");
     private static final Pattern AUTHORIZATION = Pattern.compile(
             "(?<![\\w\\-])authorization[\"']?[ \\t]{0,3}[:=][ \\t]{0,3}[\"']?"
@@ -75,7 +76,7 @@ final class SecretScanner implements Scanner {
     private static final String OTHER_KEYS =
             "mot de passe|mot-de-passe|contraseña|passwort|kennwort|senha|wachtwoord|hasło|пароль|パスワード|密码|密碼|비밀번호";
     /** A key and its separator: {@code =}, {@code :}, {@code =>}, {@code :=}, or "is" and its translations. */
-    private static final Pattern KEY = Pattern.compile(
+    static final Pattern KEY = Pattern.compile(
             "(?<![\\p{L}\\p{N}_.]|[\\p{L}\\p{N}_]-)(" + OTHER_KEYS + "|[A-Za-z][A-Za-z0-9_.\\-]{0,47})"
                     + "(?:([\"']?[ \\t]{0,3}(?:=>|:=|[=:：])([ \\t]{0,3}))"
                     + "|([ \\t]{1,3}(?:is|was|ist|lautet|est|es|é|era)[ \\t]{1,3}))",
@@ -95,6 +96,22 @@ final class SecretScanner implements Scanner {
     private static final List<String> KEY_HINTS = List.of("pass", "pw", "secret", "token", "key", "kennwort",
             "wachtwoord", "contrase", "senha", "hasło", "haslo", "пароль", "パスワード", "密码", "密碼", "비밀번호",
             "mot de passe", "mot-de-passe");
+
+    /** The anchor sets found in one pass by {@link #ANCHORS}. */
+    private static final int TOKEN_ANCHORS = 0;
+    private static final int KEY_ANCHORS = 1;
+    private static final int AUTHORIZATION_ANCHORS = 2;
+    private static final int BEARER_ANCHORS = 3;
+    private static final Anchors ANCHORS = Anchors.of(Stream.of(
+            TOKEN_PREFIXES.stream().map(t -> new Anchors.Literal(t, TOKEN_ANCHORS, false)),
+            KEY_HINTS.stream().map(h -> new Anchors.Literal(h, KEY_ANCHORS, true)),
+            Stream.of(new Anchors.Literal("authorization", AUTHORIZATION_ANCHORS, true),
+                    new Anchors.Literal("bearer", BEARER_ANCHORS, true))).flatMap(l -> l).toList());
+    /** {@link #OTHER_KEYS} one by one, lower-case. */
+    private static final List<String> OTHER_KEY_LIST = List.of(OTHER_KEYS.split("\\|"));
+    /** The words of a "key is value" sentence, lower-case. */
+    private static final List<String> IS_WORDS = List.of("is", "was", "ist", "lautet", "est", "es", "é", "era");
+    private static final int MAX_KEY = 48;
 
     /** Last key words that name a secret on their own. */
     private static final Set<String> SECRET_WORDS = Set.of(
@@ -118,18 +135,20 @@ final class SecretScanner implements Scanner {
             "correct", "expired", "missing", "set", "provided", "changed", "reset");
 
     @Override
-    public void scan(String text, List<Candidate> out) {
-        String lower = Anchors.lowerCase(text);
-        scanTokens(text, out);
+    public void scan(String text, DigitRuns digits, List<Candidate> out) {
+        BitSet[] anchors = ANCHORS.find(text);
+        scanTokens(text, anchors[TOKEN_ANCHORS], out);
         scanPem(text, out);
         addGroup(URL_PASSWORD, urlStarts(text), text, out, false);
-        addGroup(AUTHORIZATION, Anchors.of(lower, List.of("authorization")), text, out, true);
-        addGroup(BEARER, Anchors.of(lower, List.of("bearer")), text, out, true);
-        scanAssignments(text, lower, out);
+        addGroup(AUTHORIZATION, anchors[AUTHORIZATION_ANCHORS], text, out, true);
+        addGroup(BEARER, anchors[BEARER_ANCHORS], text, out, true);
+        scanAssignments(text, anchors[KEY_ANCHORS], out);
     }
 
-    private static void scanTokens(String text, List<Candidate> out) {
-        BitSet anchors = Anchors.of(text, TOKEN_PREFIXES);
+    private static void scanTokens(String text, BitSet anchors, List<Candidate> out) {
+        if (anchors.isEmpty()) {
+            return;
+        }
         Matcher m = TOKENS.matcher(text).useTransparentBounds(true);
         int from = 0;
         for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
@@ -166,10 +185,16 @@ final class SecretScanner implements Scanner {
         }
     }
 
-    /** Where the scheme before each "://" starts (back over up to 21 scheme characters to the first letter). */
+    /**
+     * Where the scheme before each "://" starts (back over up to 21 scheme characters to the first letter), for the
+     * "://" followed by the {@code user:password@} shape only.
+     */
     private static BitSet urlStarts(String text) {
         BitSet starts = new BitSet();
         for (int at = text.indexOf("://"); at >= 0; at = text.indexOf("://", at + 1)) {
+            if (!userPasswordAfter(text, at + 3)) {
+                continue;
+            }
             int start = at;
             while (start > 0 && at - start < 21 && (Chars.isAsciiAlnum(text.charAt(start - 1))
                     || "+.-".indexOf(text.charAt(start - 1)) >= 0)) {
@@ -183,6 +208,32 @@ final class SecretScanner implements Scanner {
             }
         }
         return starts;
+    }
+
+    /**
+     * Whether {@link #URL_PASSWORD} can go on after its "://" at {@code at}: up to 64 characters other than white
+     * space, {@code / : @}, then a colon, then 1..128 characters other than white space, {@code / @}, then {@code @}.
+     */
+    static boolean userPasswordAfter(String text, int at) {
+        int n = text.length();
+        int k = at;
+        while (k < n && k - at <= 64 && !isUrlBreak(text.charAt(k)) && text.charAt(k) != ':') {
+            k++;
+        }
+        if (k - at > 64 || k >= n || text.charAt(k) != ':') {
+            return false;
+        }
+        int valueStart = k + 1;
+        int j = valueStart;
+        while (j < n && j - valueStart <= 128 && !isUrlBreak(text.charAt(j))) {
+            j++;
+        }
+        return j > valueStart && j - valueStart <= 128 && j < n && text.charAt(j) == '@';
+    }
+
+    /** White space as a regex without Unicode classes sees it ({@code \s}), a slash or an at sign. */
+    private static boolean isUrlBreak(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r' || c == '/' || c == '@';
     }
 
     private static void scanPem(String text, List<Candidate> out) {
@@ -261,17 +312,26 @@ final class SecretScanner implements Scanner {
         return k;
     }
 
-    private static void scanAssignments(String text, String lower, List<Candidate> out) {
-        Matcher key = KEY.matcher(text).useTransparentBounds(true);
-        Matcher value = VALUE.matcher(text);
-        BitSet hints = Anchors.of(lower, KEY_HINTS);
+    private static void scanAssignments(String text, BitSet hints, List<Candidate> out) {
+        if (hints.isEmpty()) {
+            return;
+        }
         BitSet anchors = new BitSet();
         for (int at = hints.nextSetBit(0); at >= 0; at = hints.nextSetBit(at + 1)) {
             anchors.set(keyStart(text, at));
         }
+        Matcher key = null;
+        Matcher value = null;
         int from = 0;
         for (int at = anchors.nextSetBit(0); at >= 0; at = anchors.nextSetBit(at + 1)) {
-            if (at < from || !key.region(at, text.length()).lookingAt()) {
+            if (at < from || !mayBeKey(text, at)) {
+                continue;
+            }
+            if (key == null) {
+                key = KEY.matcher(text).useTransparentBounds(true);
+                value = VALUE.matcher(text);
+            }
+            if (!key.region(at, text.length()).lookingAt()) {
                 continue;
             }
             from = key.end(1);
@@ -316,6 +376,89 @@ final class SecretScanner implements Scanner {
             start++;
         }
         return start;
+    }
+
+    /**
+     * False only where {@link #KEY} cannot match at {@code at}, checked without the regex: prose such as "the key
+     * idea" or "tokens per second" has a key word but no separator after it.
+     *
+     * <p>Either one of {@link #OTHER_KEYS} starts at {@code at}, or the generic key ends where the run of key
+     * characters from {@code at} ends (the separator's first character is never a key character) and the separator
+     * starts there: an optional quote, up to three blanks and {@code = : ：}, or one to three blanks, a word of
+     * {@link #IS_WORDS} and a blank. Characters outside ASCII are taken as matching anything a case-insensitive
+     * Unicode comparison could match, so this errs towards true.
+     */
+    static boolean mayBeKey(String text, int at) {
+        for (String other : OTHER_KEY_LIST) {
+            if (mayStartWith(text, at, other)) {
+                return true;
+            }
+        }
+        int n = text.length();
+        if (at >= n || (text.charAt(at) < 128 && !isAsciiLetter(text.charAt(at)))) {
+            return false;
+        }
+        int end = at + 1;
+        while (end < n && end - at <= MAX_KEY && mayBeKeyChar(text.charAt(end))) {
+            end++;
+        }
+        if (end - at > MAX_KEY || end >= n) {
+            return false;
+        }
+        int k = end;
+        if (text.charAt(k) == '"' || text.charAt(k) == '\'') {
+            k++;
+        }
+        for (int blanks = 0; blanks < 3 && k < n && isBlank(text.charAt(k)); blanks++) {
+            k++;
+        }
+        if (k < n && (text.charAt(k) == '=' || text.charAt(k) == ':' || text.charAt(k) == '：')) {
+            return true;
+        }
+        k = end;
+        for (int blanks = 0; blanks < 3 && k < n && isBlank(text.charAt(k)); blanks++) {
+            k++;
+        }
+        if (k == end) {
+            return false;
+        }
+        for (String word : IS_WORDS) {
+            int after = k + word.length();
+            if (mayStartWith(text, k, word) && after < n && isBlank(text.charAt(after))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code word} (lower-case) may start at {@code at} case-insensitively: ASCII characters must equal it
+     * lower-cased, any other character is taken to match.
+     */
+    private static boolean mayStartWith(String text, int at, String word) {
+        if (at + word.length() > text.length()) {
+            return false;
+        }
+        for (int k = 0; k < word.length(); k++) {
+            char c = text.charAt(at + k);
+            if (c < 128 && Character.toLowerCase(c) != word.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A character of a generic key ({@code [A-Za-z0-9_.-]}), or any non-ASCII character but the full-width colon. */
+    private static boolean mayBeKeyChar(char c) {
+        return c < 128 ? isKeyChar(c) : c != '：';
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
     private static boolean isKeyChar(char c) {

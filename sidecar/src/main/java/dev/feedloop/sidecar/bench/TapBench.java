@@ -11,9 +11,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -40,9 +38,12 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>open loop at {@code --rate} requests/s to each path: latency to the last byte, {@code
- *       added_p50_ms} / {@code added_p99_ms} = through-tap minus direct percentile;
+ *       added_p50_ms} / {@code added_p99_ms} = through-tap minus direct percentile, and {@code
+ *       throughput_ratio} = the rate the tap path achieved over the rate the direct path achieved;
  *   <li>closed loop with {@code --concurrency} requests in flight, alternating slices: {@code
- *       throughput_ratio} = through-tap requests/s over direct requests/s;
+ *       saturation_ratio} = through-tap requests/s over direct requests/s when the machine is
+ *       saturated (the upstream answers in microseconds, so this is the proxy's CPU cost made visible,
+ *       not a serving figure);
  *   <li>{@code tap_rss_mb}: the tap process's peak resident set ({@code VmHWM}) over the whole run.
  * </ul>
  */
@@ -84,8 +85,10 @@ public final class TapBench {
                     "--set", "tap.port=0", "--set", "management.port=0", "--set", "tap.base-model=tiny"));
             progress.println("bench tap: starting the tap process (" + String.join(" ", TAP_JVM) + ") ...");
             progress.flush();
-            tap = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String[] ready = awaitReady(tap, progress);
+            Path tapLog = Files.createTempFile("feedloop-bench-tap", ".log");
+            tap = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tapLog.toFile()).start();
+            progress.println("bench tap: the tap process logs to " + tapLog);
+            String[] ready = awaitReady(tap, tapLog, progress);
             String through = ready[0];
             String metricsUrl = "http://127.0.0.1:" + ready[1] + "/metrics";
             RssSampler rss = new RssSampler(tap.pid());
@@ -124,9 +127,12 @@ public final class TapBench {
                 m.put("tap_p99_ms", ms(pct(l.tapped, 0.99)));
                 m.put("added_p50_ms", ms(pct(l.tapped, 0.50) - pct(l.direct, 0.50)));
                 m.put("added_p99_ms", ms(pct(l.tapped, 0.99) - pct(l.direct, 0.99)));
-                m.put("direct_requests_per_s", Math.round(tput[0] * 10) / 10.0);
-                m.put("tap_requests_per_s", Math.round(tput[1] * 10) / 10.0);
-                m.put("throughput_ratio", Math.round(tput[1] / tput[0] * 1000) / 1000.0);
+                m.put("direct_requests_per_s", Math.round(l.directRate() * 10) / 10.0);
+                m.put("tap_requests_per_s", Math.round(l.tapRate() * 10) / 10.0);
+                m.put("throughput_ratio", Math.round(l.tapRate() / l.directRate() * 1000) / 1000.0);
+                m.put("saturation_direct_requests_per_s", Math.round(tput[0] * 10) / 10.0);
+                m.put("saturation_tap_requests_per_s", Math.round(tput[1] * 10) / 10.0);
+                m.put("saturation_ratio", Math.round(tput[1] / tput[0] * 1000) / 1000.0);
             }
             rss.stop();
             out.put("tap_rss_mb", Math.round(rss.peakKb() / 1024.0 * 10) / 10.0);
@@ -152,39 +158,23 @@ public final class TapBench {
         }
     }
 
-    private static String[] awaitReady(Process p, PrintWriter progress) throws IOException {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        List<String> seen = new ArrayList<>();
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-            Matcher m = READY.matcher(line);
-            if (m.find()) {
-                Thread drain = new Thread(() -> {
-                    try {
-                        while (r.readLine() != null) {
-                            // keep the pipe from filling
-                        }
-                    } catch (IOException ignored) {
-                        // the process ended
-                    }
-                }, "feedloop-bench-tap-output");
-                drain.setDaemon(true);
-                drain.start();
-                return new String[] {m.group(1), m.group(2)};
+    private static String[] awaitReady(Process p, Path log, PrintWriter progress) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                Matcher m = READY.matcher(line);
+                if (m.find()) {
+                    return new String[] {m.group(1), m.group(2)};
+                }
             }
-            seen.add(line);
+            if (!p.isAlive()) {
+                progress.println(Files.readString(log, StandardCharsets.UTF_8));
+                progress.flush();
+                throw new IOException("the tap process exited before it was ready (exit " + p.exitValue() + "), log " + log);
+            }
+            Thread.sleep(100);
         }
-        progress.println(String.join("\n", seen));
-        progress.flush();
-        throw new IOException("the tap process exited before it was ready (exit " + exitValue(p) + ")");
-    }
-
-    private static String exitValue(Process p) {
-        try {
-            return String.valueOf(p.waitFor());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "?";
-        }
+        throw new IOException("the tap process was not ready in 120 s, log " + log);
     }
 
     private static double metric(String text, String name) {
@@ -204,7 +194,7 @@ public final class TapBench {
             CompletableFuture<Long> done = new CompletableFuture<>();
             long t0 = System.nanoTime();
             client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(base.getHost()).setPort(base.getPort())
-                    .setURI("/v1/chat/completions").putHeader("content-type", "application/json"))
+                    .setURI("/v1/chat/completions").putHeader("content-type", "application/json").setTimeout(30_000))
                     .compose(req -> req.send(Buffer.buffer(body(stream, 16, i))))
                     .compose(resp -> resp.statusCode() == 200 ? resp.body() : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode()))
                     .onComplete(ar -> done.complete(ar.succeeded() ? System.nanoTime() - t0 : -1L));
@@ -212,7 +202,11 @@ public final class TapBench {
         }
     }
 
-    private record Latencies(long[] direct, long[] tapped, int failed) {}
+    /**
+     * Latencies of one open-loop run, and the rate each path achieved: its successful requests over the
+     * time from the first send to its last completion.
+     */
+    private record Latencies(long[] direct, long[] tapped, int failed, double directRate, double tapRate) {}
 
     /** Open loop: every 1/rate s, one request to each target (alternating which goes first). */
     private static Latencies openLoop(Vertx vertx, Target d, Target t, double rate, double seconds, boolean stream)
@@ -224,6 +218,8 @@ public final class TapBench {
         CountDownLatch done = new CountDownLatch(2 * n);
         long periodNs = (long) (1e9 / rate);
         AtomicInteger next = new AtomicInteger();
+        AtomicLong lastDirect = new AtomicLong();
+        AtomicLong lastTap = new AtomicLong();
         long start = System.nanoTime();
         Thread scheduler = new Thread(() -> {
             for (int i = 0; i < n; i++) {
@@ -241,8 +237,10 @@ public final class TapBench {
                 Target second = first == d ? t : d;
                 for (Target target : new Target[] {first, second}) {
                     long[] into = target == d ? direct : tapped;
+                    AtomicLong last = target == d ? lastDirect : lastTap;
                     target.call(stream, k).whenComplete((ns, e) -> {
                         into[k] = ns == null ? -1 : ns;
+                        last.accumulateAndGet(System.nanoTime(), Math::max);
                         if (ns == null || ns < 0) {
                             failed.incrementAndGet();
                         }
@@ -253,9 +251,13 @@ public final class TapBench {
         }, "feedloop-bench-tap-schedule");
         scheduler.start();
         if (!done.await((long) (seconds * 1000) + 60_000, TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("requests did not finish in time");
+            throw new IllegalStateException("requests did not finish in time: " + done.getCount() + " of " + (2 * n)
+                    + " outstanding, " + failed.get() + " failed, " + next.get() + " scheduled");
         }
-        return new Latencies(ok(direct), ok(tapped), failed.get());
+        long[] okDirect = ok(direct);
+        long[] okTapped = ok(tapped);
+        return new Latencies(okDirect, okTapped, failed.get(), okDirect.length / ((lastDirect.get() - start) / 1e9),
+                okTapped.length / ((lastTap.get() - start) / 1e9));
     }
 
     private static long[] ok(long[] a) {

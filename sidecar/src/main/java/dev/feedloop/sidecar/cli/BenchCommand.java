@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
             BenchCommand.Swap.class,
             BenchCommand.Serve.class,
             BenchCommand.Tap.class,
-            BenchCommand.Ingest.class
+            BenchCommand.Ingest.class,
+            BenchCommand.Redact.class
         })
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -171,6 +172,27 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CommandFailedException("--rate must be in (0, 5000], --seconds in [1, 600], --concurrency in [1, 512]");
             }
             spec.commandLine().getOut().println(TapBench.run(rate, seconds, concurrency, spec.commandLine().getErr()));
+            return 0;
+        }
+    }
+
+    @Command(name = "redact", mixinStandardHelpOptions = true,
+            description = "Throughput of the default redactor on clean prose, a chat exchange and PII-dense text (one thread).")
+    static final class Redact implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds, after a warm-up (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            if (seconds < 1 || seconds > 600) {
+                throw new CommandFailedException("--seconds must be 1..600");
+            }
+            // the redactor is a plugin: on the runtime classpath, not a compile-time dependency
+            Class<?> bench = Class.forName("dev.feedloop.redactor.bench.RedactBench");
+            spec.commandLine().getOut().println(bench.getMethod("run", double.class).invoke(null, seconds));
             return 0;
         }
     }

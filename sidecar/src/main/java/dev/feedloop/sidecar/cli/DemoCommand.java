@@ -13,9 +13,12 @@ import picocli.CommandLine.Spec;
 /** {@code feedloop demo}: the main job, runnable on a laptop with nothing else installed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the Feedloop loop end to end on this machine with an embedded Kafka broker.",
-            "Today (foundation): publishes events of every kind plus two malformed records through the real broker, "
-                    + "consumes them back, validates each against its schema and dead-letters the bad ones with the reason. "
-                    + "Prints a JSON report on stdout. Later issues extend it to the full serve/feedback/train/swap loop."})
+            "Foundation stage: publishes events of every kind plus two malformed records through the real broker, "
+                    + "consumes them back, validates each against its schema and dead-letters the bad ones with the reason.",
+            "Loop stage: starts feedloop serve with a tiny model, a tap in front of it and the trainer's collector; sends chat "
+                    + "and completion requests through the tap and feedback to POST /v1/feedback, and reports the captured, "
+                    + "redacted records and the preference pairs and unpaired examples the collector made of them.",
+            "Prints a JSON report on stdout. Training, the gate and rollout join the loop with their issues."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,6 +34,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "How many inference records, feedback events, preference pairs and unpaired examples to publish (adapter releases: at most 5; default: ${DEFAULT-VALUE}).")
     int events;
 
+    @Option(names = "--skip-loop", description = "Run only the foundation stage (no model, tap or collector).")
+    boolean skipLoop;
+
     @Override
     public Integer call() throws Exception {
         LoadedConfig loaded = config.load(System.getenv());
@@ -42,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         if (events < 1 || events > 1_000_000) {
             throw new CommandFailedException("--events must be from 1 to 1000000, got " + events);
         }
-        FoundationDemo.Report report = FoundationDemo.run(loaded.config(), data, events, spec.commandLine().getErr());
+        FoundationDemo.Report report = FoundationDemo.run(loaded.config(), data, events, !skipLoop, spec.commandLine().getErr());
         spec.commandLine().getOut().println(report.toJson());
         spec.commandLine().getOut().flush();
         if (!report.ok()) {

@@ -59,6 +59,8 @@ public final class ConfigSchema {
     static final Setting<List<String>> CAPTURE_EXCLUDE = new Setting<>("capture.exclude-routes",
             SettingType.list("paths such as /v1/completions", Pattern.compile("/[A-Za-z0-9._/-]*")), List.of(),
             "Routes that are proxied but never captured.", false);
+    static final Setting<Integer> CAPTURE_THREADS = new Setting<>("capture.threads", SettingType.integer(1, 64), 1,
+            "Threads that parse, redact and publish captured exchanges (off the request path).", false);
     static final Setting<String> CAPTURE_REDACTOR = new Setting<>("capture.redactor",
             SettingType.string("a redactor plugin name, or none", Pattern.compile("none|" + PLUGIN_NAME.pattern())), "default",
             "Redactor applied to prompts, responses and feedback text before anything leaves the pod.", false);
@@ -92,7 +94,7 @@ public final class ConfigSchema {
             "Inference records and waiting feedback held for the join.", false);
     static final Setting<String> KSERVE_TOPIC = new Setting<>("kserve.topic",
             SettingType.string("a Kafka topic name, or empty", Pattern.compile("|[A-Za-z0-9._-]{1,249}")), "",
-            "Topic of KServe payload-logger CloudEvents to turn into inference records (empty: off).", false);
+            "Topic of KServe payload-logger CloudEvents the trainer turns into inference records (empty: off).", false);
 
     static final Setting<Integer> MANAGEMENT_PORT = new Setting<>("management.port", SettingType.port(true), 9464,
             "Port for /metrics (Prometheus), /health/live and /health/ready (0: any free port).", false);
@@ -133,7 +135,7 @@ public final class ConfigSchema {
             TOPICS_PARTITIONS, TOPICS_REPLICATION, TOPICS_CREATE,
             BROKER_HOST, BROKER_PORT, BROKER_CONTROLLER_PORT, BROKER_DATA_DIR, PLUGINS_ENABLED,
             TAP_ALIAS, TAP_BASE_MODEL, TAP_TENANT, TAP_MAX_BODY, TAP_POOL,
-            CAPTURE_SAMPLE, CAPTURE_MAX_BODY, CAPTURE_QUEUE_RECORDS, CAPTURE_QUEUE_BYTES, CAPTURE_EXCLUDE, CAPTURE_REDACTOR,
+            CAPTURE_SAMPLE, CAPTURE_MAX_BODY, CAPTURE_QUEUE_RECORDS, CAPTURE_QUEUE_BYTES, CAPTURE_EXCLUDE, CAPTURE_REDACTOR, CAPTURE_THREADS,
             FEEDBACK_TOKEN, FEEDBACK_TOKEN_FILE, FEEDBACK_MAX_BODY, FEEDBACK_MAX_BATCH, FEEDBACK_DEDUPE,
             SWAP_BACKEND, SWAP_STORE, SWAP_CACHE, SWAP_CANARY, SWAP_MAX_RANK, SWAP_DRAIN,
             COLLECTOR_WINDOW, COLLECTOR_MAX, KSERVE_TOPIC);

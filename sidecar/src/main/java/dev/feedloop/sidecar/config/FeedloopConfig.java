@@ -52,9 +52,10 @@ public record FeedloopConfig(
      * @param queueBytes capture queue bytes
      * @param excludeRoutes routes never captured
      * @param redactor redactor plugin name, or {@code none}
+     * @param threads capture threads
      */
     public record CaptureConfig(double sampleRate, long maxBodyBytes, int queueRecords, long queueBytes, List<String> excludeRoutes,
-            String redactor) {
+            String redactor, int threads) {
         public CaptureConfig {
             excludeRoutes = List.copyOf(excludeRoutes);
         }

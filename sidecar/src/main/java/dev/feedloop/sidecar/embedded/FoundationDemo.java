@@ -67,6 +67,19 @@ public final class FoundationDemo {
      * @param progress where progress lines go
      */
     public static Report run(FeedloopConfig config, Path dataDir, int n, PrintWriter progress) throws IOException {
+        return run(config, dataDir, n, true, progress);
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @param config the configuration (topics; bootstrap servers if an external broker should be used)
+     * @param dataDir broker data directory, or null for a temporary one
+     * @param n how many events of each kind
+     * @param loop whether to run the loop stage too (serve, tap, feedback API, collector; see {@link LoopDemo})
+     * @param progress where progress lines go
+     */
+    public static Report run(FeedloopConfig config, Path dataDir, int n, boolean loop, PrintWriter progress) throws IOException {
         Instant t0 = Instant.now();
         Path tmp = null;
         EmbeddedKafka broker = null;
@@ -90,7 +103,21 @@ public final class FoundationDemo {
                 TopicSetup.Result r = TopicSetup.ensure(admin, topics);
                 progress.println("demo: topics created " + r.created() + ", existing " + r.existing());
             }
-            return exchange(clients, topics, n, progress, t0, broker != null);
+            Report report = exchange(clients, topics, n, progress, t0, broker != null);
+            if (!loop || !report.ok()) {
+                return report;
+            }
+            LoopDemo.Result stage;
+            try {
+                stage = LoopDemo.run(config, clients.bootstrapServers(), progress);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            report.json().set("loop", stage.json());
+            report.json().put("elapsed_ms", Duration.between(t0, Instant.now()).toMillis());
+            report.json().put("ok", stage.problem() == null);
+            return new Report(report.json(), stage.problem() == null, stage.problem());
         } finally {
             if (broker != null) {
                 broker.close();
@@ -242,7 +269,7 @@ public final class FoundationDemo {
         return String.format("00-%032x-%016x-01", 0x4bf92f35L * 1_000_003L + i + 1, 0x00f067aaL + i + 1);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

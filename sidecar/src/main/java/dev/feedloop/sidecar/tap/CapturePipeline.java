@@ -53,6 +53,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
     private final Counter offered;
     private final Counter published;
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
+    private final Map<String, Counter> redactions = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
 
@@ -83,6 +84,9 @@ public final class CapturePipeline<T> implements AutoCloseable {
         this.published = Counter.builder("feedloop.tap.published").description("inference records acknowledged by Kafka")
                 .register(registry);
         Gauge.builder("feedloop.tap.queue.records", this, CapturePipeline::queued).register(registry);
+        for (String reason : new String[] {"queue_full", "kafka", "too_large", "sampled_out", "excluded_route"}) {
+            dropCounter(reason); // present at 0 from the start, so alerts and dashboards see them
+        }
         Gauge.builder("feedloop.tap.queue.bytes", queuedBytes, AtomicLong::get).baseUnit("bytes").register(registry);
         for (int i = 0; i < workers; i++) {
             Thread t = new Thread(this::run, "feedloop-tap-capture-" + i);
@@ -115,8 +119,21 @@ public final class CapturePipeline<T> implements AutoCloseable {
 
     /** Counts a drop (also used by the proxy for exchanges it does not capture). */
     public void drop(String reason) {
-        dropped.computeIfAbsent(reason, r -> Counter.builder("feedloop.tap.dropped").tag("reason", r)
-                .description("captured exchanges not published, by reason").register(registry)).increment();
+        dropCounter(reason).increment();
+    }
+
+    private Counter dropCounter(String reason) {
+        return dropped.computeIfAbsent(reason, r -> Counter.builder("feedloop.tap.dropped").tag("reason", r)
+                .description("captured exchanges not published, by reason").register(registry));
+    }
+
+    private void countRedactions(InferenceRecord record) {
+        if (record.redactions() == null || record.redactions().isEmpty()) {
+            return;
+        }
+        record.redactions().forEach((type, n) -> redactions.computeIfAbsent(type, t -> Counter.builder("feedloop.tap.redactions")
+                .tag("type", t).description("spans replaced by the redactor in captured records, by placeholder type")
+                .register(registry)).increment(n));
     }
 
     private void run() {
@@ -135,6 +152,7 @@ public final class CapturePipeline<T> implements AutoCloseable {
             ProducerRecord<byte[], byte[]> out;
             try {
                 InferenceRecord record = assemble.apply(item.exchange());
+                countRedactions(record);
                 out = EventRecords.toRecord(topic, record, source, record.traceparent());
             } catch (CaptureException e) {
                 LOG.debug("capture rejected an exchange: {}", e.getMessage());

@@ -68,6 +68,7 @@ public final class TapProxy extends VerticleBase {
     private HttpServer server;
     private Router router;
     private Counter upstreamErrors;
+    private final java.util.Map<String, io.micrometer.core.instrument.Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
     private Counter aborted;
 
     /**
@@ -259,6 +260,7 @@ public final class TapProxy extends VerticleBase {
                 return;
             }
             out.end();
+            record(c.path(), resp.statusCode(), System.nanoTime() - c.t0());
             if (c.served() != null) {
                 inFlight.end(c.served());
             }
@@ -300,6 +302,20 @@ public final class TapProxy extends VerticleBase {
         err.putNull("param");
         err.put("code", status);
         out.setStatusCode(status).putHeader("Content-Type", "application/json").end(e.toString());
+    }
+
+    /** Time to the last byte relayed, by endpoint and status class. */
+    private void record(String path, int status, long nanos) {
+        String endpoint = switch (path) {
+            case "/v1/chat/completions" -> "chat_completions";
+            case "/v1/completions" -> "completions";
+            default -> "other";
+        };
+        String key = endpoint + (status / 100);
+        timers.computeIfAbsent(key, k -> io.micrometer.core.instrument.Timer.builder("feedloop.tap.requests")
+                .description("requests relayed to the engine, time to the last byte")
+                .tags("endpoint", endpoint, "status", (status / 100) + "xx").register(registry))
+                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     /** N for a model named {@code <alias>-v<N>}, else 0. */

@@ -137,7 +137,8 @@ public final class TapRuntime implements AutoCloseable {
             KafkaProducer<byte[], byte[]> feedbackProducer = clients.producer("feedback", FEEDBACK_PRODUCER);
             closeOnFailure.add(feedbackProducer);
             CapturePipeline<TapExchange> pipeline = new CapturePipeline<>(config.capture().queueRecords(), config.capture().queueBytes(),
-                    assembler.apply(redactor), captureProducer, config.topics().inference(), source, metrics.registry());
+                    assembler.apply(redactor), captureProducer, config.topics().inference(), source, metrics.registry(),
+                    config.capture().threads());
             closeOnFailure.add(pipeline);
             FeedbackApi feedback = new FeedbackApi(config.feedback(), config.tap().tenant(), redactor, feedbackProducer,
                     config.topics().feedback(), source, clock, metrics.registry());

@@ -23,5 +23,17 @@ class FoundationDemoIT {
         assertThat(j.get("dead_letters").get(1).get("reason").asText()).isEqualTo("SCHEMA_VIOLATION");
         assertThat(j.get("dead_letters").get(1).get("detail").asText()).isEqualTo("invalid feedback: /rating: must be <= 5, got 9");
         assertThat(progress.toString()).contains("demo: published", "demo: consumed and validated");
+        // the loop stage: serve + tap + feedback API + collector
+        JsonNode loop = j.get("loop");
+        assertThat(loop.get("requests")).hasSize(4).allSatisfy(r -> assertThat(r.get("status").asInt()).isEqualTo(200));
+        assertThat(loop.at("/feedback/batch_status").asInt()).isEqualTo(202);
+        assertThat(loop.at("/feedback/repeat_statuses").asText()).isEqualTo("duplicate,duplicate,duplicate,duplicate");
+        assertThat(loop.at("/feedback/invalid_status").asInt()).isEqualTo(400);
+        assertThat(loop.at("/feedback/invalid_answer/details/0/field").asText()).isEqualTo("/rating");
+        assertThat(loop.at("/captured/redacted_prompt").asText()).contains("<EMAIL>").doesNotContain("jane.doe");
+        assertThat(loop.at("/captured/route").asText()).isEqualTo("BASE");
+        assertThat(loop.get("training_data")).hasSize(4);
+        assertThat(loop.get("training_data").findValuesAsText("source")).containsExactlyInAnyOrder("USER_CHOICE", "THUMBS_UP",
+                "THUMBS_DOWN", "USER_EDIT");
     }
 }
