@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.feedloop.sidecar.embedded.EmbeddedKafka;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -96,8 +97,9 @@ public final class TapBench {
 
             HttpClient client = clientVertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                     new PoolOptions().setHttp1MaxSize(Math.max(64, concurrency * 2)));
-            Target d = new Target(client, URI.create(direct));
-            Target t = new Target(client, URI.create(through));
+            Context ctx = clientVertx.getOrCreateContext();
+            Target d = new Target(client, ctx, URI.create(direct));
+            Target t = new Target(client, ctx, URI.create(through));
             progress.println("bench tap: warm-up ...");
             progress.flush();
             openLoop(clientVertx, d, t, rate, Math.min(5, seconds), false);
@@ -187,17 +189,21 @@ public final class TapBench {
         return sum;
     }
 
-    /** One side of the comparison. */
-    private record Target(HttpClient client, URI base) {
+    /**
+     * One side of the comparison. Requests start on the client's context: a chain built on another
+     * thread could attach its body handler after the event loop delivered the whole response, and wait
+     * forever.
+     */
+    private record Target(HttpClient client, Context ctx, URI base) {
         /** Sends one chat request; completes with nanoseconds to the last byte, or -1 on failure. */
         CompletableFuture<Long> call(boolean stream, int i) {
             CompletableFuture<Long> done = new CompletableFuture<>();
             long t0 = System.nanoTime();
-            client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(base.getHost()).setPort(base.getPort())
+            ctx.runOnContext(v -> client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(base.getHost()).setPort(base.getPort())
                     .setURI("/v1/chat/completions").putHeader("content-type", "application/json").setTimeout(30_000))
                     .compose(req -> req.send(Buffer.buffer(body(stream, 16, i))))
                     .compose(resp -> resp.statusCode() == 200 ? resp.body() : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode()))
-                    .onComplete(ar -> done.complete(ar.succeeded() ? System.nanoTime() - t0 : -1L));
+                    .onComplete(ar -> done.complete(ar.succeeded() ? System.nanoTime() - t0 : -1L)));
             return done;
         }
     }
@@ -220,6 +226,8 @@ public final class TapBench {
         AtomicInteger next = new AtomicInteger();
         AtomicLong lastDirect = new AtomicLong();
         AtomicLong lastTap = new AtomicLong();
+        AtomicInteger pendingDirect = new AtomicInteger();
+        AtomicInteger pendingTap = new AtomicInteger();
         long start = System.nanoTime();
         Thread scheduler = new Thread(() -> {
             for (int i = 0; i < n; i++) {
@@ -238,7 +246,10 @@ public final class TapBench {
                 for (Target target : new Target[] {first, second}) {
                     long[] into = target == d ? direct : tapped;
                     AtomicLong last = target == d ? lastDirect : lastTap;
+                    AtomicInteger pending = target == d ? pendingDirect : pendingTap;
+                    pending.incrementAndGet();
                     target.call(stream, k).whenComplete((ns, e) -> {
+                        pending.decrementAndGet();
                         into[k] = ns == null ? -1 : ns;
                         last.accumulateAndGet(System.nanoTime(), Math::max);
                         if (ns == null || ns < 0) {
@@ -252,7 +263,8 @@ public final class TapBench {
         scheduler.start();
         if (!done.await((long) (seconds * 1000) + 60_000, TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("requests did not finish in time: " + done.getCount() + " of " + (2 * n)
-                    + " outstanding, " + failed.get() + " failed, " + next.get() + " scheduled");
+                    + " outstanding (" + pendingDirect.get() + " direct, " + pendingTap.get() + " through the tap), "
+                    + failed.get() + " failed, " + next.get() + " scheduled");
         }
         long[] okDirect = ok(direct);
         long[] okTapped = ok(tapped);
