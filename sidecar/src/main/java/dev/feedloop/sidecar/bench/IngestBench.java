@@ -47,7 +47,8 @@ public final class IngestBench {
     private IngestBench() {}
 
     /** Runs the benchmark and returns one JSON object. */
-    public static String run(int events, double feedbackShare, int captureThreads, String redactorName, PrintWriter progress) throws Exception {
+    public static String run(int events, int warmup, double feedbackShare, int captureThreads, String redactorName, PrintWriter progress)
+            throws Exception {
         Path dir = Files.createTempDirectory("feedloop-bench-ingest");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafka.Settings.ephemeral(dir.resolve("kafka")))) {
             FeedloopConfig config = ConfigLoader.load(null, Map.of(), java.util.List.of("kafka.bootstrap.servers=" + kafka.bootstrapServers()))
@@ -61,7 +62,7 @@ public final class IngestBench {
                     .get(redactorName).create(PluginContext.of(redactorName, Map.of()));
             Exchanges source = new Exchanges();
             int feedbackEvery = feedbackShare <= 0 ? Integer.MAX_VALUE : (int) Math.max(1, Math.round(1 / feedbackShare));
-            int feedbackCount = feedbackShare <= 0 ? 0 : (events + feedbackEvery - 1) / feedbackEvery;
+            int feedbackCount = (int) feedbackIn(warmup, warmup + events, feedbackEvery);
             progress.println("bench ingest: " + events + " exchanges, " + feedbackCount + " feedback events, partitions "
                     + config.topics().partitions() + ", capture threads " + captureThreads);
             progress.flush();
@@ -73,33 +74,37 @@ public final class IngestBench {
                             config.topics().inference(), "/feedloop/bench", metrics.registry(), captureThreads);
                     Collector collector = new Collector(Collector.Settings.defaults(config.topics(), "assistant"), clients, metrics)) {
                 collector.start();
+                Instant now = Instant.now();
+                Offer offer = new Offer(pipeline, feedbackProducer, config.topics().feedback(), source, feedbackEvery,
+                        config.capture().queueRecords(), captureThreads, now);
+                if (warmup > 0) {
+                    progress.println("bench ingest: warm-up, " + warmup + " exchanges (not measured) ...");
+                    progress.flush();
+                    long t = System.nanoTime();
+                    offer.range(0, warmup);
+                    if (!collector.awaitProgress(p -> p.inferenceRecords() >= warmup && p.feedback() >= feedbackIn(0, warmup, feedbackEvery),
+                            Duration.ofMinutes(10))) {
+                        throw new IllegalStateException("the collector did not catch up with the warm-up in 10 minutes: " + collector.progress());
+                    }
+                    progress.println("bench ingest: warm-up took " + Math.round((System.nanoTime() - t) / 1e7) / 100.0 + " s");
+                    progress.flush();
+                }
+                double publishedBefore = metrics.count("feedloop.tap.published");
+                long joinedBefore = collector.progress().joined();
+                long examplesBefore = collector.progress().examples();
                 Map<Long, Long> cpuBefore = threadCpu();
                 long processBefore = processCpuNanos();
+                long gcBefore = gcMillis();
                 long t0 = System.nanoTime();
-                Instant now = Instant.now();
-                int capacity = config.capture().queueRecords();
-                for (int i = 0; i < events; i++) {
-                    TapExchange ex = source.next(i, now);
-                    while (pipeline.queued() >= capacity - captureThreads) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(200_000); // let the capture threads catch up
-                    }
-                    if (!pipeline.offer(ex, ex.bytes())) {
-                        throw new IllegalStateException("the capture queue refused an exchange");
-                    }
-                    if (i % feedbackEvery == 0) {
-                        Feedback f = new Feedback(Event.SCHEMA_VERSION, "f-" + ex.inferenceId(), ex.inferenceId(), "default", now,
-                                Feedback.Kind.THUMBS_UP, null, null, null, null, null, null);
-                        feedbackProducer.send(EventRecords.toRecord(config.topics().feedback(), f, "/feedloop/bench", null));
-                    }
-                }
+                offer.range(warmup, warmup + events);
                 double offeredS = (System.nanoTime() - t0) / 1e9;
                 progress.println("bench ingest: offered in " + Math.round(offeredS * 100) / 100.0 + " s; waiting for the collector ...");
                 progress.flush();
-                long expectRecords = events;
-                long expectFeedback = feedbackCount;
+                long expectRecords = (long) warmup + events;
+                long expectFeedback = feedbackIn(0, warmup + events, feedbackEvery);
                 double[] publishedAt = {-1};
                 boolean done = collector.awaitProgress(p -> {
-                    if (publishedAt[0] < 0 && metrics.count("feedloop.tap.published") >= expectRecords) {
+                    if (publishedAt[0] < 0 && metrics.count("feedloop.tap.published") - publishedBefore >= events) {
                         publishedAt[0] = (System.nanoTime() - t0) / 1e9;
                     }
                     return p.inferenceRecords() >= expectRecords && p.feedback() >= expectFeedback;
@@ -112,6 +117,7 @@ public final class IngestBench {
                 ObjectNode o = JSON.createObjectNode();
                 o.put("bench", "ingest");
                 o.put("path", "capture (parse, redact, validate, encode, idempotent produce) -> Kafka -> collector (decode, join, commit)");
+                o.put("warmup_exchanges", warmup);
                 o.put("inference_records", events);
                 o.put("feedback_events", feedbackCount);
                 o.put("partitions", config.topics().partitions());
@@ -124,19 +130,60 @@ public final class IngestBench {
                 o.put("capture_published_per_s", publishedAt[0] > 0 ? Math.round(events / publishedAt[0]) : -1);
                 o.put("captured_dropped", metrics.count("feedloop.tap.dropped", "reason", "queue_full")
                         + metrics.count("feedloop.tap.dropped", "reason", "kafka"));
-                o.put("joined", p.joined());
-                o.put("examples", p.examples());
+                o.put("joined", p.joined() - joinedBefore);
+                o.put("examples", p.examples() - examplesBefore);
                 o.put("dead_letters", p.deadLetters());
                 o.put("machine_cpus", Runtime.getRuntime().availableProcessors());
                 ObjectNode cpu = o.putObject("cpu_s");
-                cpuByThread(cpu, cpuBefore);
+                Map<String, Long> groups = cpuByThread(cpu, cpuBefore);
                 double processCpu = (processCpuNanos() - processBefore) / 1e9;
                 cpu.put("process", Math.round(processCpu * 100) / 100.0);
+                // JVM threads (JIT compilers, GC workers) are not Java threads, and threads that ended are gone
+                double named = groups.values().stream().mapToLong(Long::longValue).sum() / 1e9;
+                cpu.put("jit_gc_and_ended_threads", Math.round(Math.max(0, processCpu - named) * 100) / 100.0);
+                o.put("gc_pause_s", Math.round((gcMillis() - gcBefore) / 10.0) / 100.0);
+                // what one core of each stage sustains, for sizing pods where the stages do not share two cores
+                ObjectNode perCore = o.putObject("events_per_cpu_s");
+                perCore.put("capture", Math.round(events / (groups.getOrDefault("capture", 1L) / 1e9)));
+                perCore.put("collector", Math.round((events + feedbackCount) / (groups.getOrDefault("collector", 1L) / 1e9)));
                 o.put("cpu_utilisation", Math.round(processCpu / elapsed / Runtime.getRuntime().availableProcessors() * 100) / 100.0);
                 return o.toString();
             }
         } finally {
             ServeBench.deleteTree(dir);
+        }
+    }
+
+    /** Feedback events for exchanges {@code [from, to)}: one for every {@code every}-th exchange. */
+    private static long feedbackIn(long from, long to, int every) {
+        if (every == Integer.MAX_VALUE) {
+            return 0;
+        }
+        return ceilDiv(to, every) - ceilDiv(from, every);
+    }
+
+    private static long ceilDiv(long a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Offers exchanges to the capture pipeline as the proxy would, and feedback for every {@code feedbackEvery}-th. */
+    private record Offer(CapturePipeline<TapExchange> pipeline, KafkaProducer<byte[], byte[]> feedbackProducer, String feedbackTopic,
+            Exchanges source, int feedbackEvery, int capacity, int captureThreads, Instant now) {
+        void range(int from, int to) {
+            for (int i = from; i < to; i++) {
+                TapExchange ex = source.next(i, now);
+                while (pipeline.queued() >= capacity - captureThreads) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000); // let the capture threads catch up
+                }
+                if (!pipeline.offer(ex, ex.bytes())) {
+                    throw new IllegalStateException("the capture queue refused an exchange");
+                }
+                if (feedbackEvery != Integer.MAX_VALUE && i % feedbackEvery == 0) {
+                    Feedback f = new Feedback(Event.SCHEMA_VERSION, "f-" + ex.inferenceId(), ex.inferenceId(), "default", now,
+                            Feedback.Kind.THUMBS_UP, null, null, null, null, null, null);
+                    feedbackProducer.send(EventRecords.toRecord(feedbackTopic, f, "/feedloop/bench", null));
+                }
+            }
         }
     }
 
@@ -155,7 +202,7 @@ public final class IngestBench {
     }
 
     /** CPU seconds spent during the run, grouped: capture threads, collector, producers, broker and the rest. */
-    private static void cpuByThread(ObjectNode into, Map<Long, Long> before) {
+    private static Map<String, Long> cpuByThread(ObjectNode into, Map<Long, Long> before) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         Map<String, Long> groups = new java.util.TreeMap<>();
         for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
@@ -175,6 +222,15 @@ public final class IngestBench {
             groups.merge(group, spent, Long::sum);
         }
         groups.forEach((k, v) -> into.put(k, Math.round(v / 1e7) / 100.0));
+        return groups;
+    }
+
+    private static long gcMillis() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
     }
 
     /** Realistic finished exchanges: a chat request with some personal data and the engine's JSON answer. */

@@ -52,7 +52,7 @@ public final class TapBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern READY = Pattern.compile("ready on (http://[^ ]+) .*metrics on :(\\d+)/metrics");
     /** The JVM flags the tap process runs with (the chart's defaults). */
-    static final List<String> TAP_JVM = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx128m", "-XX:MaxMetaspaceSize=96m",
+    public static final List<String> TAP_JVM = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx128m", "-XX:MaxMetaspaceSize=96m",
             "-XX:ReservedCodeCacheSize=48m", "-XX:MaxDirectMemorySize=64m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError");
 
     private TapBench() {}
@@ -65,7 +65,8 @@ public final class TapBench {
     }
 
     /** Runs the benchmark and returns one JSON object. */
-    public static String run(double rate, double seconds, int concurrency, PrintWriter progress) throws Exception {
+    public static String run(double rate, double seconds, int concurrency, List<String> tapJvm, List<String> tapSettings,
+            PrintWriter progress) throws Exception {
         Path dir = Files.createTempDirectory("feedloop-bench-tap");
         progress.println("bench tap: recording feedloop serve's answers ...");
         progress.flush();
@@ -80,11 +81,14 @@ public final class TapBench {
 
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(TAP_JVM);
+            cmd.addAll(tapJvm);
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.feedloop.sidecar.cli.Main", "tap",
                     "--set", "kafka.bootstrap.servers=" + kafka.bootstrapServers(), "--set", "tap.upstream=" + direct,
                     "--set", "tap.port=0", "--set", "management.port=0", "--set", "tap.base-model=tiny"));
-            progress.println("bench tap: starting the tap process (" + String.join(" ", TAP_JVM) + ") ...");
+            for (String kv : tapSettings) {
+                cmd.addAll(List.of("--set", kv));
+            }
+            progress.println("bench tap: starting the tap process (" + String.join(" ", tapJvm) + ") ...");
             progress.flush();
             Path tapLog = Files.createTempFile("feedloop-bench-tap", ".log");
             tap = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tapLog.toFile()).start();
@@ -140,7 +144,9 @@ public final class TapBench {
             out.put("tap_rss_mb", Math.round(rss.peakKb() / 1024.0 * 10) / 10.0);
             out.put("tap_rss_sampled_max_mb", Math.round(rss.sampledMaxKb() / 1024.0 * 10) / 10.0);
             ArrayNode flags = out.putArray("tap_jvm_flags");
-            TAP_JVM.forEach(flags::add);
+            tapJvm.forEach(flags::add);
+            ArrayNode settings = out.putArray("tap_settings");
+            tapSettings.forEach(settings::add);
             String metrics = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             out.put("captured_published", metric(metrics, "feedloop_tap_published_total"));

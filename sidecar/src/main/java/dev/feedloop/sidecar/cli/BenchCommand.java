@@ -7,6 +7,8 @@ import dev.feedloop.sidecar.bench.IngestBench;
 import dev.feedloop.sidecar.bench.ServeBench;
 import dev.feedloop.sidecar.bench.SwapBench;
 import dev.feedloop.sidecar.bench.TapBench;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -166,12 +168,26 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--concurrency", defaultValue = "32", description = "Requests in flight in the throughput phase (default: ${DEFAULT-VALUE}).")
         int concurrency;
 
+        @Option(names = "--tap-set", paramLabel = "KEY=VALUE",
+                description = "A setting for the tap process, as its --set (repeatable), e.g. capture.sample-rate=0 to time the proxy alone.")
+        List<String> tapSettings = new ArrayList<>();
+
+        @Option(names = "--tap-jvm", paramLabel = "FLAG",
+                description = "A JVM flag for the tap process (repeatable); when given, replaces the default flags.")
+        List<String> tapJvm = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             if (rate <= 0 || rate > 5000 || seconds < 1 || seconds > 600 || concurrency < 1 || concurrency > 512) {
                 throw new CommandFailedException("--rate must be in (0, 5000], --seconds in [1, 600], --concurrency in [1, 512]");
             }
-            spec.commandLine().getOut().println(TapBench.run(rate, seconds, concurrency, spec.commandLine().getErr()));
+            for (String kv : tapSettings) {
+                if (kv.indexOf('=') < 1) {
+                    throw new CommandFailedException("--tap-set takes KEY=VALUE, not '" + kv + "'");
+                }
+            }
+            List<String> jvm = tapJvm.isEmpty() ? TapBench.TAP_JVM : List.copyOf(tapJvm);
+            spec.commandLine().getOut().println(TapBench.run(rate, seconds, concurrency, jvm, tapSettings, spec.commandLine().getErr()));
             return 0;
         }
     }
@@ -206,6 +222,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--events", defaultValue = "300000", description = "Captured exchanges (default: ${DEFAULT-VALUE}).")
         int events;
 
+        @Option(names = "--warmup", defaultValue = "200000", description = "Exchanges offered first and not measured, so the JIT has compiled the path (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
         @Option(names = "--feedback-share", defaultValue = "0.1", description = "Share of exchanges that get feedback (default: ${DEFAULT-VALUE}).")
         double feedbackShare;
 
@@ -217,11 +236,14 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (warmup < 0 || warmup > 50_000_000) {
+                throw new CommandFailedException("--warmup must be 0..50000000");
+            }
             if (events < 1000 || events > 50_000_000 || feedbackShare < 0 || feedbackShare > 1 || captureThreads < 1
                     || captureThreads > 64) {
                 throw new CommandFailedException("--events must be 1000..50000000, --feedback-share in [0, 1], --capture-threads 1..64");
             }
-            spec.commandLine().getOut().println(IngestBench.run(events, feedbackShare, captureThreads, redactor, spec.commandLine().getErr()));
+            spec.commandLine().getOut().println(IngestBench.run(events, warmup, feedbackShare, captureThreads, redactor, spec.commandLine().getErr()));
             return 0;
         }
     }

@@ -1,7 +1,5 @@
 package dev.feedloop.sidecar.collector;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.feedloop.contracts.codec.EventCodec;
@@ -33,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * The join of feedback to inference records, without Kafka: records and feedback go in, training
  * events and dead letters come out through a {@link Sink}.
  *
- * <p><b>State.</b> Four bounded Caffeine caches, all on one {@link Ticker} and a same-thread executor
- * so that expiry and removal notifications happen synchronously inside the calls below:
+ * <p><b>State.</b> Four {@link JoinWindow}s (Caffeine caches that expire entries after write and, when
+ * full, evict the oldest write first), all on one {@link Ticker} and a same-thread executor so that
+ * expiry and removal notifications happen synchronously inside the calls below:
  * <ul>
  *   <li>{@code records}: inference id → record, expiring {@code window} after it was written, at most
  *       {@code maxEntries}; a record stays after a join, since more feedback may come for it. A record
@@ -117,10 +116,10 @@ final class Joiner {
     private final CollectorMetrics metrics;
     private final OffsetLedger ledger;
     private final Sink sink;
-    private final Cache<String, Captured> records;
-    private final Cache<String, Waiting> pending;
-    private final Cache<String, Boolean> seen;
-    private final Cache<String, Boolean> gone;
+    private final JoinWindow<String, Captured> records;
+    private final JoinWindow<String, Waiting> pending;
+    private final JoinWindow<String, Boolean> seen;
+    private final JoinWindow<String, Boolean> gone;
     private final Map<String, Set<String>> waitersByInference = new HashMap<>();
     private final Queue<Expired> expired = new ArrayDeque<>();
 
@@ -130,15 +129,10 @@ final class Joiner {
         this.metrics = metrics;
         this.ledger = ledger;
         this.sink = sink;
-        this.records = bounded(ticker).removalListener(this::recordRemoved).build();
-        this.pending = bounded(ticker).removalListener(this::waitingRemoved).build();
-        this.seen = bounded(ticker).build();
-        this.gone = bounded(ticker).build();
-    }
-
-    private Caffeine<Object, Object> bounded(Ticker ticker) {
-        return Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
-                .expireAfterWrite(settings.window()).maximumSize(settings.maxEntries());
+        this.records = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, this::recordRemoved);
+        this.pending = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, this::waitingRemoved);
+        this.seen = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, null);
+        this.gone = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, null);
     }
 
     /** A Caffeine ticker that reads {@code clock}, so that tests move cache time with a fake clock. */
@@ -174,12 +168,12 @@ final class Joiner {
         }
         String inferenceId = captured.inferenceId();
         ledger.hold(captured.tp(), captured.offset());
-        gone.invalidate(inferenceId);
+        gone.remove(inferenceId);
         records.put(inferenceId, captured); // a replaced entry releases its own hold
         Set<String> waiters = waitersByInference.remove(inferenceId);
         if (waiters != null) {
             for (String feedbackId : List.copyOf(waiters)) {
-                Waiting w = pending.getIfPresent(feedbackId);
+                Waiting w = pending.get(feedbackId);
                 if (w == null) {
                     continue; // expired a moment ago; orphaned below
                 }
@@ -187,7 +181,7 @@ final class Joiner {
                 w.have.put(inferenceId, captured);
                 w.missing.remove(inferenceId);
                 if (w.missing.isEmpty()) {
-                    pending.invalidate(feedbackId);
+                    pending.remove(feedbackId);
                     join(w.feedback, w.origin, w.have);
                 }
             }
@@ -203,7 +197,7 @@ final class Joiner {
             return;
         }
         String id = feedback.feedbackId();
-        if (seen.getIfPresent(id) != null || pending.getIfPresent(id) != null) {
+        if (seen.contains(id) || pending.contains(id)) {
             metrics.duplicate();
             LOG.debug("duplicate feedback {} skipped", id);
             drain();
@@ -217,7 +211,7 @@ final class Joiner {
         }
         Waiting w = new Waiting(feedback, origin);
         for (String inferenceId : needed) {
-            Captured c = records.getIfPresent(inferenceId);
+            Captured c = records.get(inferenceId);
             if (c != null) {
                 w.have.put(inferenceId, c);
             } else {
@@ -227,14 +221,14 @@ final class Joiner {
         if (w.missing.isEmpty()) {
             join(feedback, origin, w.have);
         } else {
-            w.late = w.missing.stream().anyMatch(i -> gone.getIfPresent(i) != null);
+            w.late = w.missing.stream().anyMatch(gone::contains);
             if (w.late) {
                 metrics.late();
             }
             ledger.hold(origin.tp(), origin.offset());
             w.have.values().forEach(c -> ledger.hold(c.tp(), c.offset()));
             pending.put(id, w); // may evict (or replace an expired entry for this id): index after that
-            if (pending.getIfPresent(id) == w) {
+            if (pending.get(id) == w) {
                 for (String inferenceId : w.missing) {
                     waitersByInference.computeIfAbsent(inferenceId, k -> new HashSet<>()).add(id);
                 }
@@ -245,10 +239,10 @@ final class Joiner {
 
     /** Lets time pass: expires records, orphans feedback that waited a whole window, and dead-letters it. */
     void expire() {
-        records.cleanUp();
-        pending.cleanUp();
-        seen.cleanUp();
-        gone.cleanUp();
+        records.expire();
+        pending.expire();
+        seen.expire();
+        gone.expire();
         drain();
     }
 
@@ -258,22 +252,20 @@ final class Joiner {
      */
     void drop(Collection<TopicPartition> partitions) {
         Set<TopicPartition> dropped = Set.copyOf(partitions);
-        pending.invalidateAll(pending.asMap().entrySet().stream()
-                .filter(e -> dropped.contains(e.getValue().origin.tp())).map(Map.Entry::getKey).toList());
-        records.invalidateAll(records.asMap().entrySet().stream()
-                .filter(e -> dropped.contains(e.getValue().tp())).map(Map.Entry::getKey).toList());
+        pending.removeIf((id, w) -> dropped.contains(w.origin.tp()));
+        records.removeIf((id, c) -> dropped.contains(c.tp()));
         ledger.forget(partitions);
         drain();
     }
 
     /** Feedback waiting for its record(s). Thread-safe (an estimate between {@link #expire()} calls). */
     long pending() {
-        return pending.estimatedSize();
+        return pending.size();
     }
 
     /** Cached inference records. Thread-safe (an estimate between {@link #expire()} calls). */
     long cached() {
-        return records.estimatedSize();
+        return records.size();
     }
 
     private boolean otherTenant(String tenant) {
