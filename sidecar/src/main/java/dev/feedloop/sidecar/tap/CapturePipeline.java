@@ -84,7 +84,8 @@ public final class CapturePipeline<T> implements AutoCloseable {
         this.published = Counter.builder("feedloop.tap.published").description("inference records acknowledged by Kafka")
                 .register(registry);
         Gauge.builder("feedloop.tap.queue.records", this, CapturePipeline::queued).register(registry);
-        for (String reason : new String[] {"queue_full", "kafka", "too_large", "sampled_out", "excluded_route"}) {
+        for (String reason : new String[] {"queue_full", "kafka", "too_large", "sampled_out", "excluded_route", "client_aborted",
+            "upstream_failed"}) {
             dropCounter(reason); // present at 0 from the start, so alerts and dashboards see them
         }
         Gauge.builder("feedloop.tap.queue.bytes", queuedBytes, AtomicLong::get).baseUnit("bytes").register(registry);

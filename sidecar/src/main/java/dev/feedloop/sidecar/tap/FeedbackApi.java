@@ -36,11 +36,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
@@ -62,10 +62,13 @@ import org.slf4j.LoggerFactory;
  *       an {@link ApiError} naming each field by JSON Pointer ({@code /2/rating} in a batch); a batch
  *       is accepted whole or not at all;
  *   <li>{@code edited_text} and {@code comment} are redacted;
- *   <li>a {@code feedback_id} seen inside {@code feedback.dedupe-window} is answered {@code
- *       duplicate} and not published again;
+ *   <li>a {@code feedback_id} stored inside {@code feedback.dedupe-window} (by this tap process) is
+ *       answered {@code duplicate} and not published again; one still being published makes the
+ *       request wait for that outcome;
  *   <li>the rest is published to {@code feedloop.feedback.v1}, keyed by inference id; 202 only after
- *       Kafka acknowledged every event, 503 ({@code Retry-After}) if it did not, so a retry is safe.
+ *       Kafka acknowledged every event of the request, 503 ({@code Retry-After}) if it did not. Ids
+ *       whose send failed are forgotten, acknowledged ones are not, so a retry publishes only what is
+ *       missing.
  * </ol>
  *
  * <p>Threading: checks run on the event loop; {@code producer.send} (which may block for metadata) runs
@@ -88,7 +91,7 @@ public final class FeedbackApi implements AutoCloseable {
     private final String topic;
     private final String source;
     private final Clock clock;
-    private final Cache<String, Boolean> seen;
+    private final Cache<String, CompletableFuture<Void>> seen;
     private final ThreadPoolExecutor publisher;
     private final AtomicReference<byte[]> token = new AtomicReference<>();
     private final MeterRegistry registry;
@@ -224,67 +227,84 @@ public final class FeedbackApi implements AutoCloseable {
             invalid(ctx, details.size() == 1 ? "1 invalid field" : details.size() + " invalid fields", details);
             return;
         }
+        // Each id maps to the outcome of the request that publishes it: an id still in flight makes a
+        // retry wait for that outcome (202 duplicate once stored, 503 if it failed), never a 202 for an
+        // event that was not stored. Ids whose send failed are forgotten; ids Kafka acknowledged stay,
+        // so a retry after a partial failure publishes only what is missing.
         List<Feedback> fresh = new ArrayList<>();
+        List<CompletableFuture<Void>> freshOutcomes = new ArrayList<>();
+        List<CompletableFuture<Void>> outcomes = new ArrayList<>(parsed.size());
         List<String> statuses = new ArrayList<>(parsed.size());
         for (Feedback f : parsed) {
-            if (seen.asMap().putIfAbsent(f.feedbackId(), Boolean.TRUE) == null) {
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> earlier = seen.asMap().putIfAbsent(f.feedbackId(), mine);
+            if (earlier == null) {
                 fresh.add(redact(f));
+                freshOutcomes.add(mine);
+                outcomes.add(mine);
                 statuses.add("accepted");
             } else {
+                outcomes.add(earlier);
                 statuses.add("duplicate");
             }
         }
-        count(events, "event", "duplicate", parsed.size() - fresh.size());
         Context context = vertx.getOrCreateContext();
         String traceparent = ctx.request().getHeader(CloudEventHeaders.TRACEPARENT);
         String trace = traceparent != null && CloudEventHeaders.isValidTraceparent(traceparent) ? traceparent : null;
-        if (fresh.isEmpty()) {
-            count(requests, "request", "accepted");
-            accepted(ctx, parsed, statuses);
-            return;
-        }
-        try {
-            publisher.execute(() -> publish(fresh, trace, failed -> context.runOnContext(v -> {
-                if (failed == null) {
-                    count(requests, "request", "accepted");
-                    count(events, "event", "accepted", fresh.size());
-                    accepted(ctx, parsed, statuses);
-                } else {
-                    fresh.forEach(f -> seen.invalidate(f.feedbackId()));
-                    count(requests, "request", "kafka_unavailable");
-                    count(events, "event", "kafka_unavailable", fresh.size());
-                    ctx.response().putHeader("Retry-After", "5");
-                    error(ctx, 503, ApiError.of("kafka_unavailable", "feedback could not be stored: " + failed + "; retry later (it is idempotent)"));
+        if (!fresh.isEmpty()) {
+            try {
+                publisher.execute(() -> publish(fresh, freshOutcomes, trace));
+            } catch (RejectedExecutionException e) {
+                for (int i = 0; i < fresh.size(); i++) {
+                    forget(fresh.get(i).feedbackId(), freshOutcomes.get(i), "overloaded");
                 }
-            })));
-        } catch (RejectedExecutionException e) {
-            fresh.forEach(f -> seen.invalidate(f.feedbackId()));
-            count(requests, "request", "overloaded");
-            count(events, "event", "overloaded", fresh.size());
-            ctx.response().putHeader("Retry-After", "1");
-            error(ctx, 503, ApiError.of("overloaded", "too many feedback requests are waiting for Kafka; retry later"));
+                count(requests, "request", "overloaded");
+                count(events, "event", "overloaded", fresh.size());
+                ctx.response().putHeader("Retry-After", "1");
+                error(ctx, 503, ApiError.of("overloaded", "too many feedback requests are waiting for Kafka; retry later"));
+                return;
+            }
         }
+        CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).whenComplete((v, failure) -> context.runOnContext(x -> {
+            int stored = (int) freshOutcomes.stream().filter(o -> !o.isCompletedExceptionally()).count();
+            count(events, "event", "accepted", stored);
+            count(events, "event", "duplicate", parsed.size() - fresh.size());
+            if (failure == null) {
+                count(requests, "request", "accepted");
+                accepted(ctx, parsed, statuses);
+            } else {
+                count(requests, "request", "kafka_unavailable");
+                count(events, "event", "kafka_unavailable", fresh.size() - stored);
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                ctx.response().putHeader("Retry-After", "5");
+                error(ctx, 503, ApiError.of("kafka_unavailable", "feedback could not be stored: " + cause.getMessage()
+                        + "; retry later (it is idempotent: events already stored are answered duplicate)"));
+            }
+        }));
     }
 
-    /** Runs on the publisher thread: sends every event, calls back once with null or the first failure. */
-    private void publish(List<Feedback> batch, String traceparent, java.util.function.Consumer<String> done) {
-        AtomicInteger pending = new AtomicInteger(batch.size());
-        AtomicReference<String> failure = new AtomicReference<>();
-        for (Feedback f : batch) {
+    /** Drops {@code id} from the dedupe cache if {@code outcome} is still its entry, and fails the outcome. */
+    private void forget(String id, CompletableFuture<Void> outcome, String why) {
+        seen.asMap().remove(id, outcome);
+        outcome.completeExceptionally(new IllegalStateException(why));
+    }
+
+    /** Runs on the publisher thread: sends every event and settles its outcome when Kafka answers. */
+    private void publish(List<Feedback> batch, List<CompletableFuture<Void>> outcomes, String traceparent) {
+        for (int i = 0; i < batch.size(); i++) {
+            Feedback f = batch.get(i);
+            CompletableFuture<Void> outcome = outcomes.get(i);
             try {
                 producer.send(EventRecords.toRecord(topic, f, source, traceparent), (meta, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e.getClass().getSimpleName() + ": " + e.getMessage());
-                    }
-                    if (pending.decrementAndGet() == 0) {
-                        done.accept(failure.get());
+                    if (e == null) {
+                        outcome.complete(null);
+                    } else {
+                        forget(f.feedbackId(), outcome, e.getClass().getSimpleName() + ": " + e.getMessage());
                     }
                 });
             } catch (RuntimeException e) {
-                failure.compareAndSet(null, e.getClass().getSimpleName() + ": " + e.getMessage());
-                if (pending.decrementAndGet() == 0) {
-                    done.accept(failure.get());
-                }
+                forget(f.feedbackId(), outcome, e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         }
     }

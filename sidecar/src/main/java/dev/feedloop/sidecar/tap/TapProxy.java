@@ -90,6 +90,11 @@ public final class TapProxy extends VerticleBase {
         return server.actualPort();
     }
 
+    /** Requests in flight per served model, which the swap agent drains on. */
+    InFlight inFlight() {
+        return inFlight;
+    }
+
     /** The router (after start), for checking the routes against the OpenAPI document. */
     public Router router() {
         return router;
@@ -160,6 +165,7 @@ public final class TapProxy extends VerticleBase {
             }
         }
         String served = decision == null ? null : decision.servedModel();
+        Flight flight = new Flight(served);
         if (served != null) {
             inFlight.begin(served);
         }
@@ -181,35 +187,68 @@ public final class TapProxy extends VerticleBase {
         if (generation && !capturing) {
             pipeline.drop(capture.excludeRoutes().contains(path) ? "excluded_route" : "sampled_out");
         }
+        flight.capturing = capturing;
         upstream.request(options).onComplete(ar -> {
             if (ar.failed()) {
-                fail(out, served, ar.cause());
+                fail(out, flight, ar.cause());
                 return;
             }
             HttpClientRequest req = ar.result();
             out.closeHandler(v -> {
                 if (!out.ended()) {
+                    flight.aborted = true;
                     aborted.increment();
-                    req.reset();
-                    if (served != null) {
-                        inFlight.end(served);
-                    }
+                    flight.uncaptured("client_aborted");
+                    flight.release();
+                    req.reset(); // may fail the send or the response at once: their handlers see the abort
                 }
             });
             req.send(toSend).onComplete(rr -> {
                 if (rr.failed()) {
-                    fail(out, served, rr.cause());
+                    fail(out, flight, rr.cause());
                     return;
                 }
                 relay(rr.result(), out, inferenceId, capturing, new Capture(inferenceId, path, original, started, t0, aliasFinal,
-                        decisionFinal, trace, served));
+                        decisionFinal, trace, flight));
             });
         });
     }
 
     /** What is known of an exchange before its response. */
     private record Capture(String inferenceId, String path, byte[] request, Instant started, long t0, String alias,
-            RoutingTable.Decision decision, String traceparent, String served) {}
+            RoutingTable.Decision decision, String traceparent, Flight flight) {}
+
+    /**
+     * One request's hold on its served model (the swap agent drains on it): released exactly once,
+     * whichever of the response's end, the client's abort or an upstream failure comes first. Event
+     * loop only.
+     */
+    private final class Flight {
+        private final String served;
+        private boolean released;
+        boolean aborted;
+        /** Still to be offered to the capture pipeline (or counted as a drop). */
+        boolean capturing;
+
+        Flight(String served) {
+            this.served = served;
+        }
+
+        void release() {
+            if (served != null && !released) {
+                released = true;
+                inFlight.end(served);
+            }
+        }
+
+        /** Counts a capture that will not happen, once. */
+        void uncaptured(String reason) {
+            if (capturing) {
+                capturing = false;
+                pipeline.drop(reason);
+            }
+        }
+    }
 
     private void relay(HttpClientResponse resp, HttpServerResponse out, String inferenceId, boolean capturing, Capture c) {
         out.setStatusCode(resp.statusCode());
@@ -250,6 +289,11 @@ public final class TapProxy extends VerticleBase {
             }
         });
         resp.exceptionHandler(e -> {
+            c.flight().release();
+            c.flight().uncaptured("upstream_failed");
+            if (c.flight().aborted) {
+                return; // the client went away and the tap reset the upstream request: not the engine's fault
+            }
             upstreamErrors.increment();
             if (!out.ended() && !out.closed()) {
                 out.reset();
@@ -261,12 +305,11 @@ public final class TapProxy extends VerticleBase {
             }
             out.end();
             record(c.path(), resp.statusCode(), System.nanoTime() - c.t0());
-            if (c.served() != null) {
-                inFlight.end(c.served());
-            }
+            c.flight().release();
             if (captured == null) {
                 return;
             }
+            c.flight().capturing = false;
             if (tooBig[0]) {
                 pipeline.drop("too_large");
                 return;
@@ -278,11 +321,13 @@ public final class TapProxy extends VerticleBase {
         });
     }
 
-    private void fail(HttpServerResponse out, String served, Throwable cause) {
-        upstreamErrors.increment();
-        if (served != null) {
-            inFlight.end(served);
+    private void fail(HttpServerResponse out, Flight flight, Throwable cause) {
+        flight.release();
+        flight.uncaptured("upstream_failed");
+        if (flight.aborted) {
+            return; // the client went away and the tap reset the upstream request: not the engine's fault
         }
+        upstreamErrors.increment();
         if (out.ended() || out.closed()) {
             return;
         }

@@ -176,7 +176,8 @@ public final class TapRuntime implements AutoCloseable {
 
             URI upstream = config.tap().upstream();
             HttpClient health = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(upstream.getHost())
-                    .setDefaultPort(upstream.getPort() > 0 ? upstream.getPort() : 80).setSsl("https".equals(upstream.getScheme())));
+                    .setDefaultPort(upstream.getPort() > 0 ? upstream.getPort() : "https".equals(upstream.getScheme()) ? 443 : 80)
+                    .setSsl("https".equals(upstream.getScheme())));
             AtomicBoolean upstreamUp = new AtomicBoolean(false);
             vertx.setPeriodic(1, 5_000, id -> health.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/health")
                     .setTimeout(4_000)).compose(r -> r.send()).onComplete(ar -> upstreamUp.set(ar.succeeded()
@@ -282,6 +283,11 @@ public final class TapRuntime implements AutoCloseable {
     /** The alias routing table. */
     public RoutingTable routing() {
         return routing;
+    }
+
+    /** Requests in flight per served model. */
+    public InFlight inFlight() {
+        return proxy.inFlight();
     }
 
     /** The capture pipeline. */

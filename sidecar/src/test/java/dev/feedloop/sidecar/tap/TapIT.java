@@ -342,6 +342,8 @@ class TapIT {
     @Test
     void aClientThatGoesAwayCancelsTheUpstreamRequest() throws Exception {
         double abortedBefore = tap.count("feedloop.tap.client.aborted");
+        double errorsBefore = tap.count("feedloop.tap.upstream.errors");
+        double droppedBefore = tap.count("feedloop.tap.dropped", "reason", "client_aborted");
         long tokensBefore = serve.engine().counters()[1];
         HttpRequest req = HttpRequest.newBuilder(URI.create(tap.url() + "/v1/completions")).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"tiny\",\"prompt\":\"Once\",\"max_tokens\":400,"
@@ -358,6 +360,17 @@ class TapIT {
             return serve.engine().counters()[1] == a;
         });
         assertThat(serve.engine().counters()[1] - tokensBefore).isLessThan(400);
+        // an abort is the client's doing: not an engine error; the capture that will not happen is counted
+        assertThat(tap.count("feedloop.tap.upstream.errors")).isEqualTo(errorsBefore);
+        assertThat(tap.count("feedloop.tap.dropped", "reason", "client_aborted")).isEqualTo(droppedBefore + 1);
+        // the request's hold on the model was released once: a new stream counts as exactly one in flight
+        await().atMost(Duration.ofSeconds(10)).until(() -> tap.tap().inFlight().count("tiny") == 0);
+        HttpResponse<InputStream> next = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = next.body()) {
+            assertThat(in.read(new byte[64])).isPositive();
+            assertThat(tap.tap().inFlight().count("tiny")).isEqualTo(1);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> tap.tap().inFlight().count("tiny") == 0);
     }
 
     @Test

@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,10 +68,16 @@ class TapKafkaOutageIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> tap.count("feedloop.tap.dropped", "reason", "kafka") >= 20.0);
             assertThat(tap.count("feedloop.tap.published")).isEqualTo(3.0);
             String lost = UUID.randomUUID().toString();
-            HttpResponse<String> refused = feedback(tap, lost);
-            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
-            assertThat(JSON.readTree(refused.body()).path("code").asText()).isEqualTo("kafka_unavailable");
-            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            // an impatient client retries while the first attempt still waits for Kafka: the retry must not
+            // be told "duplicate" (202) for an event that is never stored; both learn the first's outcome
+            CompletableFuture<HttpResponse<String>> first = feedbackAsync(tap, lost);
+            Thread.sleep(100);
+            CompletableFuture<HttpResponse<String>> retry = feedbackAsync(tap, lost);
+            for (HttpResponse<String> refused : List.of(first.get(30, TimeUnit.SECONDS), retry.get(30, TimeUnit.SECONDS))) {
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+                assertThat(JSON.readTree(refused.body()).path("code").asText()).isEqualTo("kafka_unavailable");
+                assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            }
 
             // 3. the broker is back: new records flow, and the refused feedback can be retried
             kafka = EmbeddedKafka.start(new EmbeddedKafka.Settings("127.0.0.1", port, 0, data, Map.of()));
@@ -80,6 +89,9 @@ class TapKafkaOutageIT {
             HttpResponse<String> retried = feedback(tap, lost);
             assertThat(retried.statusCode()).as(retried.body()).isEqualTo(202);
             assertThat(JSON.readTree(retried.body()).path("results").get(0).path("status").asText()).isEqualTo("accepted");
+            HttpResponse<String> again = feedback(tap, lost);
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
+            assertThat(JSON.readTree(again.body()).path("results").get(0).path("status").asText()).isEqualTo("duplicate");
 
             Set<String> onTopic = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> r : tap.read(tap.config().topics().inference(), 4, Duration.ofSeconds(30))) {
@@ -103,7 +115,11 @@ class TapKafkaOutageIT {
     }
 
     private HttpResponse<String> feedback(TapFixture tap, String feedbackId) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(tap.url() + FeedbackApi.PATH)).timeout(Duration.ofSeconds(30))
+        return feedbackAsync(tap, feedbackId).get(30, TimeUnit.SECONDS);
+    }
+
+    private CompletableFuture<HttpResponse<String>> feedbackAsync(TapFixture tap, String feedbackId) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create(tap.url() + FeedbackApi.PATH)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"feedback_id\":\"" + feedbackId
                         + "\",\"inference_id\":\"i-" + feedbackId + "\",\"kind\":\"THUMBS_UP\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
