@@ -51,7 +51,7 @@ public final class ConfigSchema {
     static final Setting<Double> CAPTURE_SAMPLE = new Setting<>("capture.sample-rate", SettingType.fraction(), 1.0,
             "Share of completed requests captured into Kafka.", false);
     static final Setting<Long> CAPTURE_MAX_BODY = new Setting<>("capture.max-body-bytes", SettingType.bytes(1024, 1L << 30), 4L << 20,
-            "Requests or responses larger than this are served but not captured (counted).", false);
+            "An exchange whose request and response together are larger than this is served but not captured (counted as too_large).", false);
     static final Setting<Integer> CAPTURE_QUEUE_RECORDS = new Setting<>("capture.queue-records", SettingType.integer(1, 10_000_000),
             10_000, "Captured requests waiting for Kafka; beyond this they are dropped and counted.", false);
     static final Setting<Long> CAPTURE_QUEUE_BYTES = new Setting<>("capture.queue-bytes", SettingType.bytes(1024, 1L << 34), 64L << 20,
