@@ -188,21 +188,27 @@ public final class TapProxy extends VerticleBase {
             pipeline.drop(capture.excludeRoutes().contains(path) ? "excluded_route" : "sampled_out");
         }
         flight.capturing = capturing;
+        // installed before waiting for an upstream connection: a client may leave while the tap waits
+        out.closeHandler(v -> {
+            if (!out.ended()) {
+                abort(flight);
+            }
+        });
+        if (out.closed()) { // gone already: the close handler will not fire
+            abort(flight);
+            return;
+        }
         upstream.request(options).onComplete(ar -> {
             if (ar.failed()) {
                 fail(out, flight, ar.cause());
                 return;
             }
             HttpClientRequest req = ar.result();
-            out.closeHandler(v -> {
-                if (!out.ended()) {
-                    flight.aborted = true;
-                    aborted.increment();
-                    flight.uncaptured("client_aborted");
-                    flight.release();
-                    req.reset(); // may fail the send or the response at once: their handlers see the abort
-                }
-            });
+            if (flight.aborted) {
+                req.reset(); // the client left while the tap waited for the connection: send nothing
+                return;
+            }
+            flight.upstreamRequest = req;
             req.send(toSend).onComplete(rr -> {
                 if (rr.failed()) {
                     fail(out, flight, rr.cause());
@@ -229,6 +235,8 @@ public final class TapProxy extends VerticleBase {
         boolean aborted;
         /** Still to be offered to the capture pipeline (or counted as a drop). */
         boolean capturing;
+        /** The request to the engine, once a connection was obtained. */
+        HttpClientRequest upstreamRequest;
 
         Flight(String served) {
             this.served = served;
@@ -319,6 +327,20 @@ public final class TapProxy extends VerticleBase {
                     c.started(), Instant.now(), firstMs, c.alias(), c.decision(), c.traceparent());
             pipeline.offer(ex, ex.bytes());
         });
+    }
+
+    /** The client went away before its response ended: count it, release the model, cancel upstream work. */
+    private void abort(Flight flight) {
+        if (flight.aborted) {
+            return;
+        }
+        flight.aborted = true;
+        aborted.increment();
+        flight.uncaptured("client_aborted");
+        flight.release();
+        if (flight.upstreamRequest != null) {
+            flight.upstreamRequest.reset(); // may fail the send or the response at once: their handlers see the abort
+        }
     }
 
     private void fail(HttpServerResponse out, Flight flight, Throwable cause) {

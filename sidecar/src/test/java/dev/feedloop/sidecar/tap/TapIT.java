@@ -374,6 +374,35 @@ class TapIT {
     }
 
     @Test
+    void aClientThatLeavesWhileTheTapWaitsForAnEngineConnectionIsCountedAndReleased(EmbeddedKafka kafka) throws Exception {
+        try (TapFixture t = TapFixture.start(kafka.bootstrapServers(), serve.baseUrl(), "tap.upstream-connections=1")) {
+            HttpRequest longStream = HttpRequest.newBuilder(URI.create(t.url() + "/v1/completions"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"model\":\"tiny\",\"prompt\":\"Once\",\"max_tokens\":400,\"ignore_eos\":true,\"stream\":true}")).build();
+            HttpResponse<InputStream> first = http.send(longStream, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = first.body()) {
+                assertThat(in.read(new byte[64])).isPositive(); // the only engine connection is busy
+                // a second client sends a whole request, then leaves while the tap waits for that connection
+                String body = "{\"model\":\"tiny\",\"prompt\":\"Hi\",\"max_tokens\":4}";
+                try (java.net.Socket socket = new java.net.Socket("127.0.0.1", t.tap().port())) {
+                    socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: tap\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> t.tap().inFlight().count("tiny") == 2);
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> t.count("feedloop.tap.client.aborted") == 1.0);
+                assertThat(t.tap().inFlight().count("tiny")).isEqualTo(1);
+                assertThat(t.count("feedloop.tap.dropped", "reason", "client_aborted")).isEqualTo(1.0);
+            }
+            // the first client leaves too; nothing stays in flight, and neither counts as an engine error
+            await().atMost(Duration.ofSeconds(20)).until(() -> t.count("feedloop.tap.client.aborted") == 2.0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> t.tap().inFlight().count("tiny") == 0);
+            assertThat(t.count("feedloop.tap.dropped", "reason", "client_aborted")).isEqualTo(2.0);
+            assertThat(t.count("feedloop.tap.upstream.errors")).isZero();
+        }
+    }
+
+    @Test
     void anUnreachableEngineGivesA502InTheEnginesErrorShape(EmbeddedKafka kafka) throws Exception {
         try (TapFixture orphan = TapFixture.start(kafka.bootstrapServers(), "http://127.0.0.1:1")) {
             HttpResponse<byte[]> r = post(orphan.url() + "/v1/chat/completions",
