@@ -92,6 +92,7 @@ public final class IngestBench {
                 double publishedBefore = metrics.count("feedloop.tap.published");
                 long joinedBefore = collector.progress().joined();
                 long examplesBefore = collector.progress().examples();
+                long deadLettersBefore = collector.progress().deadLetters();
                 Map<Long, Long> cpuBefore = threadCpu();
                 long processBefore = processCpuNanos();
                 long gcBefore = gcMillis();
@@ -132,8 +133,10 @@ public final class IngestBench {
                         + metrics.count("feedloop.tap.dropped", "reason", "kafka"));
                 o.put("joined", p.joined() - joinedBefore);
                 o.put("examples", p.examples() - examplesBefore);
-                o.put("dead_letters", p.deadLetters());
+                o.put("dead_letters", p.deadLetters() - deadLettersBefore);
                 o.put("machine_cpus", Runtime.getRuntime().availableProcessors());
+                o.put("jvm_gc", String.join(",", java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                        .map(java.lang.management.GarbageCollectorMXBean::getName).toList()));
                 ObjectNode cpu = o.putObject("cpu_s");
                 Map<String, Long> groups = cpuByThread(cpu, cpuBefore);
                 double processCpu = (processCpuNanos() - processBefore) / 1e9;

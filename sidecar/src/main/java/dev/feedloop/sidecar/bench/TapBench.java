@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
 public final class TapBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern READY = Pattern.compile("ready on (http://[^ ]+) .*metrics on :(\\d+)/metrics");
-    /** The JVM flags the tap process runs with (the chart's defaults). */
+    /** The JVM flags the tap process runs with by default: a small heap and serial GC, as for a sidecar container. */
     public static final List<String> TAP_JVM = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx128m", "-XX:MaxMetaspaceSize=96m",
             "-XX:ReservedCodeCacheSize=48m", "-XX:MaxDirectMemorySize=64m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError");
 

@@ -222,7 +222,7 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--events", defaultValue = "300000", description = "Captured exchanges (default: ${DEFAULT-VALUE}).")
         int events;
 
-        @Option(names = "--warmup", defaultValue = "200000", description = "Exchanges offered first and not measured, so the JIT has compiled the path (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "500000", description = "Exchanges offered first and not measured, so the JIT has compiled the path (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--feedback-share", defaultValue = "0.1", description = "Share of exchanges that get feedback (default: ${DEFAULT-VALUE}).")

@@ -111,7 +111,7 @@ final class RoleCommands {
     static final class All extends Role {
         @Override
         Integer run(LoadedConfig loaded, PluginCatalog catalog) {
-            return Unavailable.report(spec, "the all-in-one role lands once the tap (#6) and trainer roles exist");
+            return Unavailable.report(spec, "the all-in-one role lands with the trainer loop, after #6; run 'feedloop tap' and 'feedloop trainer' meanwhile");
         }
     }
 }

@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Join.</b> Inference records are cached for the join window; feedback that arrives before its
  * record waits up to the window; feedback whose record never arrives is an orphan, counted and
  * dead-lettered ({@code ORPHAN_FEEDBACK}). Duplicate feedback ids are counted and skipped. Caches are
- * bounded by {@code maxEntries}; beyond that Caffeine's admission policy decides what leaves (waiting
- * feedback that leaves is an orphan too). Invalid records are dead-lettered with the reason from
+ * bounded by {@code maxEntries}; beyond that the oldest write leaves first (waiting feedback that
+ * leaves is an orphan too). Invalid records are dead-lettered with the reason from
  * {@link EventRecords#decode}, and the consumer goes on. Nothing is dropped without a count.
  *
  * <p><b>Delivery.</b> At least once. Each poll's output is flushed and every send acknowledged before

@@ -9,6 +9,7 @@ import dev.feedloop.contracts.event.Event;
 import dev.feedloop.contracts.event.Feedback;
 import dev.feedloop.contracts.event.InferenceRecord;
 import dev.feedloop.contracts.event.PreferencePair;
+import dev.feedloop.sidecar.window.WriteOrderWindow;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * The join of feedback to inference records, without Kafka: records and feedback go in, training
  * events and dead letters come out through a {@link Sink}.
  *
- * <p><b>State.</b> Four {@link JoinWindow}s (Caffeine caches that expire entries after write and, when
+ * <p><b>State.</b> Four {@link WriteOrderWindow}s (Caffeine caches that expire entries after write and, when
  * full, evict the oldest write first), all on one {@link Ticker} and a same-thread executor so that
  * expiry and removal notifications happen synchronously inside the calls below:
  * <ul>
@@ -116,10 +117,10 @@ final class Joiner {
     private final CollectorMetrics metrics;
     private final OffsetLedger ledger;
     private final Sink sink;
-    private final JoinWindow<String, Captured> records;
-    private final JoinWindow<String, Waiting> pending;
-    private final JoinWindow<String, Boolean> seen;
-    private final JoinWindow<String, Boolean> gone;
+    private final WriteOrderWindow<String, Captured> records;
+    private final WriteOrderWindow<String, Waiting> pending;
+    private final WriteOrderWindow<String, Boolean> seen;
+    private final WriteOrderWindow<String, Boolean> gone;
     private final Map<String, Set<String>> waitersByInference = new HashMap<>();
     private final Queue<Expired> expired = new ArrayDeque<>();
 
@@ -129,10 +130,10 @@ final class Joiner {
         this.metrics = metrics;
         this.ledger = ledger;
         this.sink = sink;
-        this.records = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, this::recordRemoved);
-        this.pending = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, this::waitingRemoved);
-        this.seen = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, null);
-        this.gone = new JoinWindow<>(settings.window(), settings.maxEntries(), ticker, null);
+        this.records = new WriteOrderWindow<>(settings.window(), settings.maxEntries(), ticker, this::recordRemoved);
+        this.pending = new WriteOrderWindow<>(settings.window(), settings.maxEntries(), ticker, this::waitingRemoved);
+        this.seen = new WriteOrderWindow<>(settings.window(), settings.maxEntries(), ticker, null);
+        this.gone = new WriteOrderWindow<>(settings.window(), settings.maxEntries(), ticker, null);
     }
 
     /** A Caffeine ticker that reads {@code clock}, so that tests move cache time with a fake clock. */

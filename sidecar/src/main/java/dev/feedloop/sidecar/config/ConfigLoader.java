@@ -265,7 +265,7 @@ public final class ConfigLoader {
                         (Integer) values.get("capture.threads")),
                 new FeedloopConfig.FeedbackConfig((String) values.get("feedback.token"), (String) values.get("feedback.token-file"),
                         (Long) values.get("feedback.max-body-bytes"), (Integer) values.get("feedback.max-batch"),
-                        (Duration) values.get("feedback.dedupe-window")),
+                        (Duration) values.get("feedback.dedupe-window"), (Integer) values.get("feedback.dedupe-max-ids")),
                 new FeedloopConfig.SwapConfig((String) values.get("swap.backend"), (String) values.get("swap.store"),
                         (Path) values.get("swap.cache-dir"), (Double) values.get("swap.canary-share"),
                         (Integer) values.get("swap.max-lora-rank"), (Duration) values.get("swap.drain-timeout")),

@@ -75,6 +75,9 @@ public final class ConfigSchema {
             "Most feedback events in one POST /v1/feedback.", false);
     static final Setting<Duration> FEEDBACK_DEDUPE = new Setting<>("feedback.dedupe-window", SettingType.duration(), Duration.ofHours(24),
             "How long a feedback_id is remembered: a repeat inside the window is answered as a duplicate and not published again.", false);
+    static final Setting<Integer> FEEDBACK_DEDUPE_MAX = new Setting<>("feedback.dedupe-max-ids", SettingType.integer(1, 50_000_000), 200_000,
+            "Most feedback ids the tap remembers for deduplication (about 200 bytes of heap each); beyond it the oldest is forgotten first.",
+            false);
     static final Setting<String> SWAP_BACKEND = new Setting<>("swap.backend",
             SettingType.string("a serving-backend plugin name, or empty", Pattern.compile("|" + PLUGIN_NAME.pattern())), "",
             "Serving-backend plugin the tap's swap agent drives (empty: no hot-swap; the alias goes to the base model).", false);
@@ -136,7 +139,7 @@ public final class ConfigSchema {
             BROKER_HOST, BROKER_PORT, BROKER_CONTROLLER_PORT, BROKER_DATA_DIR, PLUGINS_ENABLED,
             TAP_ALIAS, TAP_BASE_MODEL, TAP_TENANT, TAP_MAX_BODY, TAP_POOL,
             CAPTURE_SAMPLE, CAPTURE_MAX_BODY, CAPTURE_QUEUE_RECORDS, CAPTURE_QUEUE_BYTES, CAPTURE_EXCLUDE, CAPTURE_REDACTOR, CAPTURE_THREADS,
-            FEEDBACK_TOKEN, FEEDBACK_TOKEN_FILE, FEEDBACK_MAX_BODY, FEEDBACK_MAX_BATCH, FEEDBACK_DEDUPE,
+            FEEDBACK_TOKEN, FEEDBACK_TOKEN_FILE, FEEDBACK_MAX_BODY, FEEDBACK_MAX_BATCH, FEEDBACK_DEDUPE, FEEDBACK_DEDUPE_MAX,
             SWAP_BACKEND, SWAP_STORE, SWAP_CACHE, SWAP_CANARY, SWAP_MAX_RANK, SWAP_DRAIN,
             COLLECTOR_WINDOW, COLLECTOR_MAX, KSERVE_TOPIC);
 

@@ -67,12 +67,13 @@ public record FeedloopConfig(
      * @param maxBodyBytes largest body
      * @param maxBatch most events per request
      * @param dedupeWindow how long a feedback id is remembered
+     * @param dedupeMaxIds most feedback ids remembered (the oldest is forgotten first)
      */
-    public record FeedbackConfig(String token, String tokenFile, long maxBodyBytes, int maxBatch, Duration dedupeWindow) {
+    public record FeedbackConfig(String token, String tokenFile, long maxBodyBytes, int maxBatch, Duration dedupeWindow, int dedupeMaxIds) {
         @Override
         public String toString() {
             return "FeedbackConfig[token=" + (token.isEmpty() ? "" : "[redacted]") + ", tokenFile=" + tokenFile + ", maxBodyBytes="
-                    + maxBodyBytes + ", maxBatch=" + maxBatch + ", dedupeWindow=" + dedupeWindow + "]";
+                    + maxBodyBytes + ", maxBatch=" + maxBatch + ", dedupeWindow=" + dedupeWindow + ", dedupeMaxIds=" + dedupeMaxIds + "]";
         }
     }
 

@@ -72,7 +72,7 @@ final class LoopDemo {
                         t.tenant(), t.maxBodyBytes(), t.upstreamConnections()), new FeedloopConfig.ManagementConfig(0),
                         base.kafka().withBootstrapServers(bootstrap), base.topics(), base.broker(), base.plugins(), base.capture(),
                         new FeedloopConfig.FeedbackConfig(token, "", base.feedback().maxBodyBytes(), base.feedback().maxBatch(),
-                                base.feedback().dedupeWindow()), new FeedloopConfig.SwapConfig("", base.swap().store(), base.swap().cacheDir(),
+                                base.feedback().dedupeWindow(), base.feedback().dedupeMaxIds()), new FeedloopConfig.SwapConfig("", base.swap().store(), base.swap().cacheDir(),
                                 base.swap().canaryShare(), base.swap().maxLoraRank(), base.swap().drainTimeout()),
                         base.collector(), new FeedloopConfig.KServeConfig(""));
                 PluginCatalog catalog = PluginCatalog.load(LoopDemo.class.getClassLoader());

@@ -104,7 +104,28 @@ public final class KafkaClients {
 
     /** A new byte-array producer for one use (see {@link #producerProps(String, Map)}); the caller closes it. */
     public KafkaProducer<byte[], byte[]> producer(String use, Map<String, ?> useDefaults) {
-        return new KafkaProducer<>(producerProps(use, useDefaults));
+        try {
+            return new KafkaProducer<>(producerProps(use, useDefaults));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw refused("producer", use, e);
+        }
+    }
+
+    /**
+     * A Kafka client refused its settings (for example {@code delivery.timeout.ms} below {@code
+     * linger.ms + request.timeout.ms} after a {@code kafka.producer.*} override): one clear message naming
+     * the client and the reason, instead of a stack trace.
+     */
+    private static RuntimeException refused(String kind, String use, org.apache.kafka.common.KafkaException e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof org.apache.kafka.common.config.ConfigException)) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof org.apache.kafka.common.config.ConfigException) {
+            return new IllegalArgumentException("the Kafka " + use + " " + kind + " refuses its settings (check kafka.* and kafka."
+                    + kind + ".* overrides): " + cause.getMessage(), e);
+        }
+        return e;
     }
 
     /** A new byte-array consumer; the caller closes it and owns its thread. */

@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.feedloop.contracts.api.ApiError;
 import dev.feedloop.contracts.codec.CloudEventHeaders;
 import dev.feedloop.contracts.codec.EventCodec;
@@ -17,6 +16,7 @@ import dev.feedloop.contracts.schema.Violation;
 import dev.feedloop.contracts.spi.Redactor;
 import dev.feedloop.sidecar.config.FeedloopConfig;
 import dev.feedloop.sidecar.kafka.EventRecords;
+import dev.feedloop.sidecar.window.WriteOrderWindow;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
@@ -52,17 +52,20 @@ import org.slf4j.LoggerFactory;
  * <p>Contract, in the order the checks run:
  *
  * <ol>
+ *   <li>{@code POST} — else 405;
+ *   <li>a body no larger than {@code feedback.max-body-bytes} — else 413 (the body handler reads
+ *       the body before anything else looks at the request);
  *   <li>a bearer token, when one is configured ({@code feedback.token} or the file {@code
  *       feedback.token-file}, re-read every 30 s so a rotated secret takes effect) — else 401;
- *   <li>a JSON body ({@code Content-Type: application/json}) no larger than {@code
- *       feedback.max-body-bytes} — else 415 / 413;
+ *   <li>{@code Content-Type: application/json} — else 415;
  *   <li>a {@code feedback.v1} object or a non-empty array of at most {@code feedback.max-batch} of
  *       them; {@code schema_version}, {@code tenant} ({@code tap.tenant}), {@code time} (now) and
  *       {@code feedback_id} (a new UUID) may be left out and are filled in. Any violation → 400 with
  *       an {@link ApiError} naming each field by JSON Pointer ({@code /2/rating} in a batch); a batch
  *       is accepted whole or not at all;
  *   <li>{@code edited_text} and {@code comment} are redacted;
- *   <li>a {@code feedback_id} stored inside {@code feedback.dedupe-window} (by this tap process) is
+ *   <li>a {@code feedback_id} stored inside {@code feedback.dedupe-window} (by this tap process, which
+ *       remembers at most {@code feedback.dedupe-max-ids}, forgetting the oldest first) is
  *       answered {@code duplicate} and not published again; one still being published makes the
  *       request wait for that outcome;
  *   <li>the rest is published to {@code feedloop.feedback.v1}, keyed by inference id; 202 only after
@@ -91,7 +94,8 @@ public final class FeedbackApi implements AutoCloseable {
     private final String topic;
     private final String source;
     private final Clock clock;
-    private final Cache<String, CompletableFuture<Void>> seen;
+    /** Feedback id → the outcome of the request that publishes it. Guarded by itself. */
+    private final WriteOrderWindow<String, CompletableFuture<Void>> seen;
     private final ThreadPoolExecutor publisher;
     private final AtomicReference<byte[]> token = new AtomicReference<>();
     private final MeterRegistry registry;
@@ -114,7 +118,7 @@ public final class FeedbackApi implements AutoCloseable {
         this.source = source;
         this.clock = clock;
         this.registry = registry;
-        this.seen = Caffeine.newBuilder().expireAfterWrite(config.dedupeWindow()).maximumSize(2_000_000).build();
+        this.seen = new WriteOrderWindow<>(config.dedupeWindow(), config.dedupeMaxIds(), Ticker.systemTicker(), null);
         this.publisher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1024), r -> {
             Thread t = new Thread(r, "feedloop-feedback-publish");
             t.setDaemon(true);
@@ -237,7 +241,10 @@ public final class FeedbackApi implements AutoCloseable {
         List<String> statuses = new ArrayList<>(parsed.size());
         for (Feedback f : parsed) {
             CompletableFuture<Void> mine = new CompletableFuture<>();
-            CompletableFuture<Void> earlier = seen.asMap().putIfAbsent(f.feedbackId(), mine);
+            CompletableFuture<Void> earlier;
+            synchronized (seen) {
+                earlier = seen.putIfAbsent(f.feedbackId(), mine);
+            }
             if (earlier == null) {
                 fresh.add(redact(f));
                 freshOutcomes.add(mine);
@@ -286,15 +293,26 @@ public final class FeedbackApi implements AutoCloseable {
 
     /** Drops {@code id} from the dedupe cache if {@code outcome} is still its entry, and fails the outcome. */
     private void forget(String id, CompletableFuture<Void> outcome, String why) {
-        seen.asMap().remove(id, outcome);
+        synchronized (seen) {
+            seen.remove(id, outcome);
+        }
         outcome.completeExceptionally(new IllegalStateException(why));
     }
 
-    /** Runs on the publisher thread: sends every event and settles its outcome when Kafka answers. */
+    /**
+     * Runs on the publisher thread: sends every event and settles its outcome when Kafka answers. A send
+     * that throws (no metadata within {@code max.block.ms}, a full buffer) fails the rest of the batch
+     * at once instead of blocking the thread again for each of them.
+     */
     private void publish(List<Feedback> batch, List<CompletableFuture<Void>> outcomes, String traceparent) {
+        String refused = null;
         for (int i = 0; i < batch.size(); i++) {
             Feedback f = batch.get(i);
             CompletableFuture<Void> outcome = outcomes.get(i);
+            if (refused != null) {
+                forget(f.feedbackId(), outcome, refused);
+                continue;
+            }
             try {
                 producer.send(EventRecords.toRecord(topic, f, source, traceparent), (meta, e) -> {
                     if (e == null) {
@@ -304,7 +322,8 @@ public final class FeedbackApi implements AutoCloseable {
                     }
                 });
             } catch (RuntimeException e) {
-                forget(f.feedbackId(), outcome, e.getClass().getSimpleName() + ": " + e.getMessage());
+                refused = e.getClass().getSimpleName() + ": " + e.getMessage();
+                forget(f.feedbackId(), outcome, refused);
             }
         }
     }
@@ -394,7 +413,7 @@ public final class FeedbackApi implements AutoCloseable {
 
     /** Ids remembered for deduplication. */
     public long rememberedIds() {
-        return seen.estimatedSize();
+        return seen.size();
     }
 
     @Override

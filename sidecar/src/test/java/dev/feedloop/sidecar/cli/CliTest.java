@@ -95,6 +95,15 @@ class CliTest {
     }
 
     @Test
+    void producerSettingsKafkaRefusesStopTheTapWithOneLine() {
+        Result r = run("tap", "--set", "kafka.bootstrap.servers=127.0.0.1:1", "--set", "kafka.producer.request.timeout.ms=9000",
+                "--set", "tap.upstream=http://127.0.0.1:1", "--set", "tap.port=0", "--set", "management.port=0");
+        assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);
+        assertThat(r.err().lines()).containsExactly("feedloop: the Kafka feedback producer refuses its settings (check kafka.* and "
+                + "kafka.producer.* overrides): delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms");
+    }
+
+    @Test
     void unknownPluginStopsARoleWithOneLine() {
         Result r = run("trainer", "--set", "plugins.enabled=tie-judge,openai-judge");
         assertThat(r.code()).isEqualTo(Main.EXIT_ERROR);

@@ -1,32 +1,45 @@
-package dev.feedloop.sidecar.collector;
+package dev.feedloop.sidecar.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** The join window's bound keeps the newest writes (Caffeine's own bound would keep the oldest), and expiry still works. */
-class JoinWindowTest {
+class WriteOrderWindowTest {
     private static final Duration WINDOW = Duration.ofMinutes(10);
 
     private record Removal(Integer key, String value, RemovalCause cause) {}
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-25T10:00:00Z"));
+    /** Cache time, moved by the test. */
+    private static final class Time {
+        private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+        void advance(Duration d) {
+            nanos.addAndGet(d.toNanos());
+        }
+
+        long read() {
+            return nanos.get();
+        }
+    }
+
+    private final Time clock = new Time();
     private final List<Removal> removals = new ArrayList<>();
 
-    private JoinWindow<Integer, String> window(long max) {
-        return new JoinWindow<>(WINDOW, max, Joiner.ticker(clock), (k, v, cause) -> removals.add(new Removal(k, v, cause)));
+    private WriteOrderWindow<Integer, String> window(long max) {
+        return new WriteOrderWindow<>(WINDOW, max, clock::read, (k, v, cause) -> removals.add(new Removal(k, v, cause)));
     }
 
     @Test
     void aFullWindowEvictsTheOldestWriteFirst() {
-        JoinWindow<Integer, String> w = window(1_000);
+        WriteOrderWindow<Integer, String> w = window(1_000);
         for (int i = 0; i < 50_000; i++) {
             w.put(i, "v" + i);
         }
@@ -41,7 +54,7 @@ class JoinWindowTest {
 
     @Test
     void aRewrittenKeyCountsFromItsLastWrite() {
-        JoinWindow<Integer, String> w = window(3);
+        WriteOrderWindow<Integer, String> w = window(3);
         w.put(1, "a");
         w.put(2, "b");
         w.put(3, "c");
@@ -56,7 +69,7 @@ class JoinWindowTest {
 
     @Test
     void removedKeysFreeTheirPlaceAndAreNotEvictedAgain() {
-        JoinWindow<Integer, String> w = window(2);
+        WriteOrderWindow<Integer, String> w = window(2);
         w.put(1, "a");
         w.put(2, "b");
         w.remove(1);
@@ -71,7 +84,7 @@ class JoinWindowTest {
 
     @Test
     void entriesExpireAWindowAfterTheirWriteAndExpiredOnesAreNotEvictedForSize() {
-        JoinWindow<Integer, String> w = window(2);
+        WriteOrderWindow<Integer, String> w = window(2);
         w.put(1, "a");
         clock.advance(WINDOW.minusSeconds(1));
         w.put(2, "b");
@@ -90,7 +103,7 @@ class JoinWindowTest {
 
     @Test
     void manyExplicitRemovalsDoNotGrowTheWriteOrderWithoutBound() {
-        JoinWindow<Integer, String> w = window(1_000_000);
+        WriteOrderWindow<Integer, String> w = window(1_000_000);
         w.put(-1, "stays"); // a live head keeps the write order from draining by itself
         for (int i = 0; i < 100_000; i++) {
             w.put(i, "x");
@@ -103,11 +116,28 @@ class JoinWindowTest {
         assertThat(w.size()).isEqualTo(1);
         assertThat(w.tracked()).isLessThanOrEqualTo(2 * 1024 + 1_000);
         // the bound still evicts in write order afterwards
-        JoinWindow<Integer, String> small = window(1);
+        WriteOrderWindow<Integer, String> small = window(1);
         small.put(1, "a");
         small.put(2, "b");
         assertThat(small.contains(1)).isFalse();
         assertThat(small.contains(2)).isTrue();
+    }
+
+    @Test
+    void putIfAbsentKeepsTheLiveValueAndConditionalRemoveOnlyRemovesTheSameOne() {
+        WriteOrderWindow<Integer, String> w = window(10);
+        String a = new String("a");
+        assertThat(w.putIfAbsent(1, a)).isNull();
+        assertThat(w.putIfAbsent(1, "b")).isSameAs(a);
+        w.remove(1, new String("a")); // equal but not the same instance: kept
+        assertThat(w.get(1)).isSameAs(a);
+        w.remove(1, a);
+        assertThat(w.contains(1)).isFalse();
+        clock.advance(WINDOW.plusSeconds(1));
+        assertThat(w.putIfAbsent(2, "x")).isNull();
+        clock.advance(WINDOW.plusSeconds(1)); // an expired entry is absent
+        assertThat(w.putIfAbsent(2, "y")).isNull();
+        assertThat(w.get(2)).isEqualTo("y");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.feedloop.sidecar.collector;
+package dev.feedloop.sidecar.window;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -11,21 +11,23 @@ import java.util.List;
 import java.util.function.BiPredicate;
 
 /**
- * One of the join's windows: a Caffeine cache whose entries expire a fixed time after they were
- * written, and that holds at most {@code maxEntries}, evicting the <em>oldest write</em> first.
+ * A Caffeine cache whose entries expire a fixed time after they were written, and that holds at most
+ * {@code maxEntries}, evicting the <em>oldest write</em> first: the collector's join windows and the
+ * feedback API's dedupe cache.
  *
  * <p>Caffeine's own size bound ({@code maximumSize}) admits by frequency (W-TinyLFU): when every key is
  * written once and never read again — inference records and feedback ids are exactly that — a full
  * cache keeps its old entries and turns most new ones away (measured: of 500,000 sequential writes into
  * a 100,000-entry cache, 8,289 of the newest 50,000 stayed, 41,883 of the oldest eligible 50,000). A
- * join wants the opposite: feedback comes soon after its response, so the newest records matter most.
+ * join wants the opposite: feedback comes soon after its response, so the newest records matter most;
+ * and a retry comes soon after its first attempt, so the newest ids matter most for deduplication.
  * So Caffeine keeps expiry and notification, and this class keeps the size bound in write order.
  *
  * <p>Not thread-safe for writes (the collector thread owns it); {@link #size()} may be read from any
  * thread. The removal listener runs synchronously inside the call that removed the entry, with cause
  * {@link RemovalCause#SIZE} for an entry this class evicted.
  */
-final class JoinWindow<K, V> {
+public final class WriteOrderWindow<K, V> {
     private record Stamped<V>(V value, long seq) {}
 
     private record Written<K>(K key, long seq) {}
@@ -42,7 +44,7 @@ final class JoinWindow<K, V> {
      * @param ticker the cache's time source
      * @param listener called on every removal (replacement, explicit, expiry, size), or null
      */
-    JoinWindow(Duration window, long maxEntries, Ticker ticker, RemovalListener<K, V> listener) {
+    public WriteOrderWindow(Duration window, long maxEntries, Ticker ticker, RemovalListener<K, V> listener) {
         if (maxEntries < 1) {
             throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
         }
@@ -58,37 +60,55 @@ final class JoinWindow<K, V> {
     }
 
     /** Writes {@code key} (a replaced entry is notified as {@link RemovalCause#REPLACED}), then evicts the oldest beyond the bound. */
-    void put(K key, V value) {
+    public void put(K key, V value) {
         long s = ++seq;
         cache.put(key, new Stamped<>(value, s));
         order.addLast(new Written<>(key, s));
         trim();
     }
 
+    /** Writes {@code key} unless it holds a live value; returns that value, or null when this call wrote it. */
+    public V putIfAbsent(K key, V value) {
+        Stamped<V> existing = cache.getIfPresent(key);
+        if (existing != null) {
+            return existing.value();
+        }
+        put(key, value);
+        return null;
+    }
+
+    /** Removes {@code key} if its live value is {@code value} (the same instance), notified as {@link RemovalCause#EXPLICIT}. */
+    public void remove(K key, V value) {
+        Stamped<V> existing = cache.getIfPresent(key);
+        if (existing != null && existing.value() == value) {
+            cache.asMap().remove(key, existing);
+        }
+    }
+
     /** The live value, or null. */
-    V get(K key) {
+    public V get(K key) {
         Stamped<V> s = cache.getIfPresent(key);
         return s == null ? null : s.value();
     }
 
-    boolean contains(K key) {
+    public boolean contains(K key) {
         return cache.getIfPresent(key) != null;
     }
 
     /** Removes {@code key}, notified as {@link RemovalCause#EXPLICIT}. */
-    void remove(K key) {
+    public void remove(K key) {
         cache.invalidate(key);
     }
 
     /** Removes every entry the predicate accepts, each notified as {@link RemovalCause#EXPLICIT}. */
-    void removeIf(BiPredicate<K, V> predicate) {
+    public void removeIf(BiPredicate<K, V> predicate) {
         List<K> keys = cache.asMap().entrySet().stream().filter(e -> predicate.test(e.getKey(), e.getValue().value()))
                 .map(java.util.Map.Entry::getKey).toList();
         cache.invalidateAll(keys);
     }
 
     /** Lets expiry happen now, and drops write-order entries of keys that are gone. */
-    void expire() {
+    public void expire() {
         cache.cleanUp();
         trim();
         if (order.size() > 2 * Math.max(1024, cache.estimatedSize())) {
@@ -98,12 +118,12 @@ final class JoinWindow<K, V> {
     }
 
     /** Entries, expired ones not yet cleaned up included. Thread-safe. */
-    long size() {
+    public long size() {
         return cache.estimatedSize();
     }
 
     /** Write-order records held (live entries and not yet dropped ones of removed keys); bounded by {@link #expire()}. */
-    int tracked() {
+    public int tracked() {
         return order.size();
     }
 
