@@ -381,7 +381,9 @@ public final class TapProxy extends VerticleBase {
         String key = endpoint + (status / 100);
         timers.computeIfAbsent(key, k -> io.micrometer.core.instrument.Timer.builder("feedloop.tap.requests")
                 .description("requests relayed to the engine, time to the last byte")
-                .tags("endpoint", endpoint, "status", (status / 100) + "xx").register(registry))
+                .tags("endpoint", endpoint, "status", (status / 100) + "xx")
+                .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
+                .maximumExpectedValue(java.time.Duration.ofMinutes(10)).register(registry))
                 .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 

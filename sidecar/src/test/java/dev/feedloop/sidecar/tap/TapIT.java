@@ -178,6 +178,9 @@ class TapIT {
         ChatCompletion typed = tapped.chat().completions().create(chat("tiny", rid).build());
         assertThat(typed.choices().get(0).message().content().orElseThrow())
                 .isEqualTo(JSON.readTree(p[0]).path("choices").get(0).path("message").path("content").asText());
+        // the request timer is scraped with histogram buckets, so operators can alert on the tap's p99
+        assertThat(tap.tap().metrics().scrape()).containsPattern(
+                "feedloop_tap_requests_seconds_bucket\\{endpoint=\"chat_completions\",status=\"2xx\",le=\"[0-9.]+\"} [1-9]");
     }
 
     @Test
