@@ -239,14 +239,16 @@ public final class FeedbackApi implements AutoCloseable {
         List<CompletableFuture<Void>> freshOutcomes = new ArrayList<>();
         List<CompletableFuture<Void>> outcomes = new ArrayList<>(parsed.size());
         List<String> statuses = new ArrayList<>(parsed.size());
-        for (Feedback f : parsed) {
+        List<Feedback> redacted = parsed.stream().map(this::redact).toList(); // before any id is taken: a failing redactor takes none
+        for (int i = 0; i < parsed.size(); i++) {
+            Feedback f = parsed.get(i);
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> earlier;
             synchronized (seen) {
                 earlier = seen.putIfAbsent(f.feedbackId(), mine);
             }
             if (earlier == null) {
-                fresh.add(redact(f));
+                fresh.add(redacted.get(i));
                 freshOutcomes.add(mine);
                 outcomes.add(mine);
                 statuses.add("accepted");
