@@ -58,7 +58,8 @@ class SchemaCrossCheckTest {
         assertThat(invalidMutants).isGreaterThan(mutants / 2);
     }
 
-    private static List<String> pointers(JsonNode node, String prefix) {
+    /** Every JSON Pointer inside {@code node}, depth first. */
+    static List<String> pointers(JsonNode node, String prefix) {
         List<String> out = new ArrayList<>();
         if (node.isObject()) {
             for (Map.Entry<String, JsonNode> e : node.properties()) {

@@ -67,7 +67,7 @@ class SchemaStreamingTest {
         int documents = 0;
         for (Fixtures.Valid fixture : Fixtures.valid()) {
             JsonSchema schema = SchemaRegistry.bundled().schema(fixture.type().schemaFile());
-            for (String pointer : pointers(fixture.json(), "")) {
+            for (String pointer : SchemaCrossCheckTest.pointers(fixture.json(), "")) {
                 for (JsonNode replacement : REPLACEMENTS) {
                     JsonNode doc = fixture.json().deepCopy();
                     Fixtures.put(doc, pointer, replacement);
@@ -232,23 +232,5 @@ class SchemaStreamingTest {
                 yield o;
             }
         };
-    }
-
-    private static List<String> pointers(JsonNode node, String prefix) {
-        List<String> out = new ArrayList<>();
-        if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> e : node.properties()) {
-                String p = prefix + "/" + e.getKey();
-                out.add(p);
-                out.addAll(pointers(e.getValue(), p));
-            }
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                String p = prefix + "/" + i;
-                out.add(p);
-                out.addAll(pointers(node.get(i), p));
-            }
-        }
-        return out;
     }
 }

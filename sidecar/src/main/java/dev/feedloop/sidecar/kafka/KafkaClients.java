@@ -99,43 +99,43 @@ public final class KafkaClients {
 
     /** A new byte-array producer; the caller closes it. */
     public KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(producerProps());
+        return build("producer", "", () -> new KafkaProducer<>(producerProps()));
     }
 
     /** A new byte-array producer for one use (see {@link #producerProps(String, Map)}); the caller closes it. */
     public KafkaProducer<byte[], byte[]> producer(String use, Map<String, ?> useDefaults) {
-        try {
-            return new KafkaProducer<>(producerProps(use, useDefaults));
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw refused("producer", use, e);
-        }
-    }
-
-    /**
-     * A Kafka client refused its settings (for example {@code delivery.timeout.ms} below {@code
-     * linger.ms + request.timeout.ms} after a {@code kafka.producer.*} override): one clear message naming
-     * the client and the reason, instead of a stack trace.
-     */
-    private static RuntimeException refused(String kind, String use, org.apache.kafka.common.KafkaException e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && !(cause instanceof org.apache.kafka.common.config.ConfigException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof org.apache.kafka.common.config.ConfigException) {
-            return new IllegalArgumentException("the Kafka " + use + " " + kind + " refuses its settings (check kafka.* and kafka."
-                    + kind + ".* overrides): " + cause.getMessage(), e);
-        }
-        return e;
+        return build("producer", use, () -> new KafkaProducer<>(producerProps(use, useDefaults)));
     }
 
     /** A new byte-array consumer; the caller closes it and owns its thread. */
     public KafkaConsumer<byte[], byte[]> consumer(String groupId) {
-        return new KafkaConsumer<>(consumerProps(groupId));
+        return build("consumer", "", () -> new KafkaConsumer<>(consumerProps(groupId)));
     }
 
     /** A new admin client; the caller closes it. */
     public Admin admin() {
-        return Admin.create(adminProps());
+        return build("admin", "", () -> Admin.create(adminProps()));
+    }
+
+    /**
+     * Builds a Kafka client. One that refuses its settings (for example {@code delivery.timeout.ms}
+     * below {@code linger.ms + request.timeout.ms} after a {@code kafka.producer.*} override) becomes one
+     * clear message naming the client and the reason, instead of a stack trace.
+     */
+    private static <T> T build(String kind, String use, java.util.function.Supplier<T> client) {
+        try {
+            return client.get();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof org.apache.kafka.common.config.ConfigException)) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof org.apache.kafka.common.config.ConfigException) {
+                throw new IllegalArgumentException("the Kafka " + (use.isEmpty() ? "" : use + " ") + kind
+                        + " refuses its settings (check kafka.* and kafka." + kind + ".* overrides): " + cause.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     private Map<String, String> common(Set<String> names) {
